@@ -1,0 +1,358 @@
+"""Stages 4-5: find the cues of a sentence and link each quantity to what happened to it.
+
+Input: the tokens of one sentence, its quantities (stage 3) and the lexicon. Output:
+:class:`Link` records, at most one per quantity, each naming the category, the cue (if
+any), how the link was made and the rule ids that fired.
+
+A quantity is linked by one of these rules (ids in ``Link.rule_ids``):
+
+- ``link.after``: the cue follows the number, with at most ``after_window`` tokens between
+  them and no clause break ("500 civilians have been killed", "1700 injured"). An active
+  verb followed by an object ("two gunmen killed ten people") does not count its subject.
+- ``link.before``: the cue precedes the number, with only filler words between ("killed 10
+  regime fighters", "injuring another 15", "the bodies of 12").
+- ``link.toll``: a toll noun precedes the number within ``toll_window`` tokens ("the death
+  toll rose to 43").
+- ``link.coordinated``: the number shares the cue of a coordinated number ("12 soldiers and
+  three civilians were killed", "killing 35 children and seven adults").
+- ``link.breakdown``: the number is a part of another figure ("including five children",
+  "seven of them children", "two of the 12 killed"); it takes that figure's category.
+
+When a quantity could be linked in several ways, :func:`choose_link` decides: that function
+is the one place where competing candidates are resolved.
+
+Deliberately not here: victims, scope, status and source (see ``context``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from casualty_etl.extract.quantities import Quantity
+from casualty_etl.lexicon import Attach, CueRule, Lexicon
+from casualty_etl.model import Category, Subtype
+from casualty_etl.tokens import Token
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatch:
+    start: int
+    end: int
+    rules: tuple[CueRule, ...]
+
+    def rule_for(self, attach: str) -> CueRule | None:
+        for rule in self.rules:
+            if attach in rule.attach:
+                return rule
+        return None
+
+    @property
+    def may_be_active(self) -> bool:
+        return any(rule.active for rule in self.rules)
+
+
+class LinkKind(StrEnum):
+    AFTER = "after"
+    BEFORE = "before"
+    TOLL = "toll"
+    COORDINATED = "coordinated"
+    BREAKDOWN = "breakdown"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    quantity: Quantity
+    category: Category
+    kind: LinkKind
+    distance: int
+    cue: CueMatch | None
+    rule_ids: tuple[str, ...]
+    subtype: Subtype | None = None
+    breakdown: bool = False
+
+    @property
+    def start(self) -> int:
+        return min(self.quantity.start, self.cue.start) if self.cue else self.quantity.start
+
+    @property
+    def end(self) -> int:
+        return max(self.quantity.end, self.cue.end) if self.cue else self.quantity.end
+
+
+def _link(q: Quantity, cue: CueMatch, rule: CueRule, kind: LinkKind, distance: int) -> Link:
+    return Link(q, rule.category, kind, distance, cue, (f"link.{kind.value}", rule.rule_id), rule.subtype)
+
+
+def find_cues(lows: list[str], lexicon: Lexicon) -> list[CueMatch]:
+    """Cue phrases of a sentence, longest match first, left to right; fixed non-cue expressions skipped."""
+    found: list[CueMatch] = []
+    i = 0
+    n = len(lows)
+    while i < n:
+        hit = lexicon.cues.match(lows, i)
+        if hit is None:
+            i += 1
+            continue
+        length, rules = hit
+        if rules:
+            found.append(CueMatch(i, i + length, rules))
+        i += length
+    return found
+
+
+class _Sentence:
+    """Index of one sentence's tokens, quantities and cues for the linking rules."""
+
+    def __init__(self, tokens: tuple[Token, ...], quantities: list[Quantity], cues: list[CueMatch],
+                 lexicon: Lexicon) -> None:
+        self.tokens = tokens
+        self.lows = [t.low for t in tokens]
+        self.n = len(tokens)
+        self.quantities = quantities
+        self.cues = cues
+        self.lex = lexicon
+        self.link_words = lexicon.linking
+        self.quantity_at = {q.start: k for k, q in enumerate(quantities)}
+        self.cue_at = {c.start: c for c in cues}
+        self.cue_ending_at = {c.end - 1: c for c in cues}
+        self.in_quantity = {t for q in quantities for t in range(q.start, q.end)}
+
+    # ------------------------------------------------------------------ the number before its cue
+    def after_candidate(self, k: int) -> Link | int | None:
+        """A cue after quantity ``k``; or the index of a coordinated quantity whose cue it shares."""
+        q = self.quantities[k]
+        lw = self.link_words
+        j = q.end
+        steps = 0
+        while j < self.n and steps <= lw.after_window:
+            cue = self.cue_at.get(j)
+            if cue is not None:
+                return self._after_link(q, cue, steps)
+            other = self.quantity_at.get(j)
+            if other is not None:
+                between = self.lows[q.end:j]
+                if not between or lw.coordinators.match_ending(self.lows, j) or between in (["of"], ["of", "the"]):
+                    return other
+                return None
+            word = self.lows[j]
+            if word == "(":
+                close = self._closing_paren(j)
+                if close is None:
+                    return None
+                inner = self.quantity_at.get(j + 1)
+                if inner is not None:
+                    return inner  # "300 households (1,100 people) were evacuated": an appositive
+                j = close + 1
+                continue
+            if word == ",":
+                if lw.breakdown_before.match(self.lows, j + 1):
+                    close = self._next_comma(j + 1)
+                    if close is None:
+                        return None
+                    j = close + 1
+                    continue
+                return None
+            if word in lw.hard_breaks or word in lw.clause_breaks or word in lw.negation_before:
+                return None
+            steps += 1
+            j += 1
+        return None
+
+    def _after_link(self, q: Quantity, cue: CueMatch, steps: int) -> Link | None:
+        rule = cue.rule_for(Attach.AFTER)
+        if rule is None or self._used_actively(cue):
+            return None
+        if rule.noun:
+            # "12 refugees were killed": a noun cue yields to a verb cue shortly after it.
+            j = cue.end
+            limit = min(self.n, cue.end + 4)
+            while j < limit:
+                later = self.cue_at.get(j)
+                if later is not None:
+                    later_rule = later.rule_for(Attach.AFTER)
+                    if later_rule is not None and not later_rule.noun and not self._used_actively(later):
+                        return _link(q, later, later_rule, LinkKind.AFTER, steps + j - cue.start)
+                    break
+                if self.lows[j] in self.link_words.hard_breaks or j in self.quantity_at:
+                    break
+                j += 1
+        return _link(q, cue, rule, LinkKind.AFTER, steps)
+
+    def _used_actively(self, cue: CueMatch) -> bool:
+        """True when a verb cue takes an object ("gunmen killed ten"), so it cannot count its subject."""
+        if not cue.may_be_active or cue.rule_for(Attach.AFTER) is None:
+            return False
+        if cue.start > 0 and self.lows[cue.start - 1] in self.link_words.auxiliaries:
+            return False
+        if cue.end >= self.n:
+            return False
+        nxt = self.lows[cue.end]
+        return (cue.end in self.quantity_at or nxt in self.link_words.object_starts
+                or self.lex.victims.match(self.lows, cue.end) is not None
+                or self.lex.qualifiers_before.match(self.lows, cue.end) is not None)
+
+    def _closing_paren(self, j: int) -> int | None:
+        for m in range(j + 1, min(self.n, j + 12)):
+            if self.lows[m] == ")":
+                return m
+        return None
+
+    def _next_comma(self, j: int) -> int | None:
+        for m in range(j, min(self.n, j + 14)):
+            if self.lows[m] == ",":
+                return m
+            if self.lows[m] in self.link_words.hard_breaks:
+                return None
+        return None
+
+    # ------------------------------------------------------------------ the cue before its number
+    def before_candidate(self, k: int) -> Link | None:
+        q = self.quantities[k]
+        lw = self.link_words
+        j = q.start - 1
+        fillers = 0
+        while j >= 0:
+            cue = self.cue_ending_at.get(j)
+            if cue is not None:
+                rule = cue.rule_for(Attach.BEFORE)
+                return _link(q, cue, rule, LinkKind.BEFORE, fillers) if rule else None
+            if self.lows[j] in lw.before_fillers and fillers < lw.before_window and j not in self.in_quantity:
+                fillers += 1
+                j -= 1
+                continue
+            return None
+        return None
+
+    # ------------------------------------------------------------------ toll nouns
+    def toll_candidates(self) -> dict[int, Link]:
+        found: dict[int, Link] = {}
+        lw = self.link_words
+        for cue in self.cues:
+            rule = cue.rule_for(Attach.TOLL)
+            if rule is None:
+                continue
+            for j in range(cue.end, min(self.n, cue.end + lw.toll_window + 1)):
+                k = self.quantity_at.get(j)
+                if k is not None:
+                    found.setdefault(k, _link(self.quantities[k], cue, rule, LinkKind.TOLL, j - cue.end))
+                    break
+                if self.lows[j] in lw.hard_breaks or (j in self.cue_at and j != cue.end):
+                    break
+        return found
+
+    # ------------------------------------------------------------------ filters
+    def is_hypothetical_or_negated(self, link: Link) -> bool:
+        """Projections ("could kill 100") and negations ("none of the 40 passengers were hurt")."""
+        lw = self.link_words
+        q = link.quantity
+        cue = link.cue
+        if cue is None:
+            return False
+        if link.kind is LinkKind.AFTER:
+            window = range(q.end, cue.start)
+        else:
+            window = range(max(0, cue.start - lw.projection_window), cue.start)
+            if link.kind is LinkKind.TOLL:
+                window = range(window.start, q.start)
+        for j in window:
+            if j not in self.in_quantity and (lw.projection_before.match(self.lows, j)
+                                              or self.lows[j] in lw.negation_before):
+                return True
+        for j in range(max(0, q.start - 3), q.start):
+            if self.lows[j] in lw.negation_before and j not in self.in_quantity:
+                return True
+        return False
+
+    def breakdown_before(self, q: Quantity) -> bool:
+        return self.link_words.breakdown_before.match_ending(self.lows, q.start) is not None
+
+    def breakdown_after(self, q: Quantity) -> bool:
+        return q.end < self.n and self.link_words.breakdown_after.match(self.lows, q.end) is not None
+
+    def coordinated_before(self, q: Quantity) -> bool:
+        return q.start > 0 and self.link_words.coordinators.match_ending(self.lows, q.start) is not None
+
+
+def choose_link(candidates: list[Link]) -> Link | None:
+    """Resolve competing links of one quantity: the closest cue wins; at equal distance a cue
+    written after the number beats one before it, and both beat a toll noun.
+
+    This is the single place where overlapping candidate readings are resolved.
+    """
+    if not candidates:
+        return None
+    order = {LinkKind.AFTER: 0, LinkKind.BEFORE: 1, LinkKind.TOLL: 2}
+    return min(candidates, key=lambda link: (link.distance, order.get(link.kind, 3)))
+
+
+def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon: Lexicon,
+                  previous: Link | None = None) -> list[Link]:
+    """Link every quantity of a sentence that counts casualties; ``previous`` is the last link of
+    the sentence before (a breakdown may refer to it)."""
+    if not quantities:
+        return []
+    lows = [t.low for t in tokens]
+    sentence = _Sentence(tokens, quantities, find_cues(lows, lexicon), lexicon)
+    tolls = sentence.toll_candidates()
+    direct: dict[int, Link] = {}
+    pending: dict[int, int] = {}
+    for k, q in enumerate(quantities):
+        candidates: list[Link] = []
+        after = sentence.after_candidate(k)
+        if isinstance(after, Link):
+            candidates.append(after)
+        elif isinstance(after, int):
+            pending[k] = after
+        before = sentence.before_candidate(k)
+        if before is not None:
+            candidates.append(before)
+        if k in tolls:
+            candidates.append(tolls[k])
+        chosen = choose_link(candidates)
+        if chosen is None:
+            continue
+        if q.weak and chosen.distance > 1:
+            continue
+        if sentence.is_hypothetical_or_negated(chosen):
+            continue
+        direct[k] = chosen
+
+    links: dict[int, Link] = dict(direct)
+    # Coordinated and appositive numbers share the cue of the number they lean on.
+    for k in sorted(pending, reverse=True):
+        if k in links:
+            continue
+        target = links.get(pending[k])
+        if target is not None:
+            q = quantities[k]
+            between = lows[q.end:quantities[pending[k]].start]
+            is_part = between in (["of"], ["of", "the"])
+            kind = LinkKind.BREAKDOWN if is_part else LinkKind.COORDINATED
+            links[k] = replace(target, quantity=q, kind=kind, cue=None, breakdown=is_part,
+                               rule_ids=(f"link.{kind.value}",) + target.rule_ids[1:])
+    # Parts of another figure, and numbers coordinated after an active verb.
+    last: Link | None = previous
+    last_here: Link | None = None  # the last link of this sentence (token indices comparable)
+    for k, q in enumerate(quantities):
+        if k in links:
+            link = links[k]
+            if sentence.breakdown_before(q) and link.kind is not LinkKind.BREAKDOWN and last is not None:
+                link = replace(link, breakdown=True)
+                links[k] = link
+            last = last_here = link
+            continue
+        if last is None or q.weak:
+            continue
+        if sentence.breakdown_before(q) or sentence.breakdown_after(q):
+            links[k] = replace(last, quantity=q, kind=LinkKind.BREAKDOWN, cue=None, breakdown=True,
+                               rule_ids=("link.breakdown",) + last.rule_ids[1:])
+        elif (last_here is not None and sentence.coordinated_before(q)
+              and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED)
+              and last_here.quantity.end >= q.start - 3):
+            links[k] = replace(last_here, quantity=q, kind=LinkKind.COORDINATED, cue=None,
+                               rule_ids=("link.coordinated",) + last_here.rule_ids[1:])
+        else:
+            continue
+        last = last_here = links[k]
+    return [links[k] for k in sorted(links)]

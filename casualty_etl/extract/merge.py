@@ -1,0 +1,78 @@
+"""Stage 7: one figure per fact in a document.
+
+Input: the figures of all sentences, in text order. Output: the same figures with repeated
+mentions of one fact merged (headline, body, caption, a quote restating the toll): same
+category, value and unit, in different sentences, with compatible victims. The kept mention
+is the most informative one (a qualified "at least 12" over a bare "12", else the first);
+the others go to ``other_spans`` and their differing qualifiers to ``alt_qualifiers``.
+Mentions in one sentence are distinct facts ("two killed in X and two in Y") and stay apart.
+Displaced households figures stated next to a person count of the same sentence are dropped
+(guideline: the person count is the figure).
+
+Deliberately not here: clustering figures across articles (that is the aggregate step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    figure: Figure
+    sentence_index: int
+    token_start: int
+
+
+def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
+    """Drop a households count when the same sentence gives a person count of the same category nearby."""
+    kept = []
+    for m in mentions:
+        f = m.figure
+        if f.unit is Unit.HOUSEHOLDS and any(
+            o.sentence_index == m.sentence_index and o.figure.unit is Unit.PEOPLE
+            and o.figure.category is f.category and abs(o.token_start - m.token_start) <= 8
+            for o in mentions
+        ):
+            continue
+        kept.append(m)
+    return kept
+
+
+def _compatible(a: Mention, b: Mention) -> bool:
+    fa, fb = a.figure, b.figure
+    return (fa.category is fb.category and fa.value == fb.value and fa.unit is fb.unit
+            and a.sentence_index != b.sentence_index
+            and (fa.victim is None or fb.victim is None or fa.victim == fb.victim)
+            and (fa.scope is Scope.BREAKDOWN) == (fb.scope is Scope.BREAKDOWN))
+
+
+def merge_mentions(mentions: list[Mention]) -> tuple[Figure, ...]:
+    groups: list[list[Mention]] = []
+    for m in drop_household_restatements(mentions):
+        for group in groups:
+            if all(_compatible(m, other) for other in group):
+                group.append(m)
+                break
+        else:
+            groups.append([m])
+    merged = []
+    for group in groups:
+        primary = next((m for m in group if m.figure.qualifier is not Qualifier.EXACT), group[0])
+        others = [m.figure for m in group if m is not primary]
+        f = primary.figure
+        if others:
+            alt = tuple(dict.fromkeys(o.qualifier for o in others if o.qualifier is not f.qualifier))
+            f = replace(
+                f,
+                other_spans=tuple(Span(o.char_start, o.char_end, o.span) for o in others),
+                alt_qualifiers=alt,
+                rule_ids=f.rule_ids + ("merge.same_fact",),
+                victim=f.victim or next((o.victim for o in others if o.victim), None),
+                source=f.source or next((o.source for o in others if o.source), None),
+            )
+        merged.append(f)
+    merged.sort(key=lambda fig: (fig.char_start, fig.char_end))
+    return tuple(merged)

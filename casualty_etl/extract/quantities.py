@@ -1,0 +1,297 @@
+"""Stage 3: read every quantity of a sentence: number, qualifier, range, and what it is not.
+
+Input: the tokens of one sentence and the lexicon. Output: :class:`Quantity` records (token
+ranges with value, bounds, qualifier and the ids of the number rules that fired), left to
+right, never overlapping. Numbers that count something other than people (years, dates,
+times, ages, money, units, object counts) are dropped here, so later stages never see them.
+
+Digit separators are resolved by context: a ``,`` or ``.`` followed by groups of exactly
+three digits separates thousands ("1,700", "450.000"); otherwise, and only before a scale
+word, it is a decimal point ("1.5 million", "3,5 millions"). A decimal without a scale is
+not a count of people and is dropped.
+
+Deliberately not here: deciding what the quantity counts (see ``linking``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casualty_etl.lexicon import Lexicon
+from casualty_etl.model import Qualifier
+from casualty_etl.tokens import Kind, Token
+
+#: Largest count accepted; anything above is not a number of people (about the world population).
+MAX_COUNT = 9_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Numeral:
+    value: int
+    end: int  # token index after the numeral
+    vague_word: str | None
+    rule_id: str
+    weak: bool = False  # "one", "both": a pronoun unless a cue or person noun follows closely
+    scale: int = 1  # the scale word or abbreviation written after digits ("million" in "1.5 million")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    start: int  # first token (qualifier included)
+    end: int  # token after the last
+    value: int
+    lower: int | None
+    upper: int | None
+    qualifier: Qualifier
+    vague_word: str | None
+    weak: bool
+    rule_ids: tuple[str, ...]
+
+
+def parse_digits(text: str, scaled: bool = False) -> float | None:
+    """Read a digit group with separators; None when the separators make no sense.
+
+    ``scaled`` says a scale word follows, which lets a single separator be a decimal point.
+    Never raises, whatever ``text`` is.
+    """
+    digits = "".join(ch for ch in text if not ch.isspace())
+    if not digits or not all(ch.isdigit() or ch in ".," for ch in digits) or not digits[0].isdigit():
+        return None
+    if not digits[-1].isdigit():
+        return None
+    seps = [ch for ch in digits if ch in ".,"]
+    if not seps:
+        return float(int(digits)) if len(digits) <= 13 else None
+    groups = digits.replace(",", ".").split(".")
+    if any(not g.isdigit() for g in groups):
+        return None
+    if len(set(seps)) == 2:
+        # "1,234.5" or "1.234,5": the last separator is the decimal point.
+        decimal_sep = seps[-1]
+        if seps.count(decimal_sep) != 1:
+            return None
+        head, tail = digits.rsplit(decimal_sep, 1)
+        head_groups = head.replace(",", ".").split(".")
+        if not (1 <= len(head_groups[0]) <= 3 and all(len(g) == 3 for g in head_groups[1:])):
+            return None
+        return float("".join(head_groups) + "." + tail) if len(head) <= 17 else None
+    thousands = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    if len(groups) == 2 and (scaled or not thousands):
+        value = float(groups[0] + "." + groups[1])
+        return value if len(groups[0]) <= 13 else None
+    if thousands:
+        return float("".join(groups)) if len("".join(groups)) <= 13 else None
+    return None
+
+
+def parse_number(text: str, lexicon: Lexicon) -> int | None:
+    """Read a whole string as one number ("1,700", "two hundred and fifty", "1.2 million"); None otherwise."""
+    from casualty_etl.tokens import tokenize
+
+    tokens = tokenize(text)
+    if not tokens:
+        return None
+    numeral = read_numeral(tokens, [t.low for t in tokens], 0, lexicon)
+    if numeral is None or numeral.end != len(tokens):
+        return None
+    return numeral.value
+
+
+def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon) -> Numeral | None:
+    """The number written at token ``i`` (digits, words, fixed phrases or vague plurals), if any."""
+    words = lexicon.numbers
+    n = len(tokens)
+    tok = tokens[i]
+    if tok.kind is Kind.DIGITS:
+        return _read_digits(tokens, lows, i, lexicon)
+    if tok.kind is not Kind.WORD:
+        return None
+    vague = words.vague.match(lows, i)
+    if vague:
+        length, value = vague
+        return Numeral(value, i + length, " ".join(t.text for t in tokens[i:i + length]), "number.vague")
+    fixed = words.fixed.match(lows, i)
+    if fixed:
+        length, value = fixed
+        end = i + length
+        # "half a million", "a dozen" may themselves be scaled or multiplied no further.
+        return Numeral(value, end, None, "number.fixed", weak=tuple(lows[i:end]) in words.weak_words)
+    # Spelled numbers: "twenty-three", "two hundred and fifty", "a hundred", "two dozen", "1 million".
+    total = 0
+    current = 0
+    last: str | None = None  # "unit", "tens", "scale"
+    j = i
+    if lows[i] in words.indefinite_one and i + 1 < n and (lows[i + 1] in words.scales or lows[i + 1] in words.dozen):
+        current = 1
+        last = "unit"
+        j = i + 1
+    while j < n:
+        w = lows[j]
+        if w in words.tens and last in (None, "scale"):
+            current += words.tens[w]
+            last = "tens"
+        elif w in words.units and (last in (None, "scale") or (last == "tens" and words.units[w] < 10)):
+            current += words.units[w]
+            last = "unit"
+        elif w in words.scales and last in ("unit", "tens", "scale"):
+            scale = words.scales[w]
+            if scale >= 1000:
+                total += max(current, 1) * scale
+                current = 0
+            else:
+                current = max(current, 1) * scale
+            last = "scale"
+        elif w in words.dozen and last in ("unit", "tens"):
+            current *= 12
+            last = "scale"
+        elif w == "-" and last == "tens" and j + 1 < n and lows[j + 1] in words.units:
+            pass
+        elif w in words.word_joiners and last == "scale" and j + 1 < n and (
+            lows[j + 1] in words.units or lows[j + 1] in words.tens
+        ):
+            pass
+        else:
+            break
+        j += 1
+    if last is None:
+        return None
+    value = total + current
+    weak = j == i + 1 and (lows[i],) in words.weak_words
+    return Numeral(value, j, None, "number.words", weak=weak) if value <= MAX_COUNT else None
+
+
+def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon) -> Numeral | None:
+    words = lexicon.numbers
+    n = len(tokens)
+    scale = 1
+    end = i + 1
+    rule = "number.digits"
+    if end < n:
+        nxt = tokens[end]
+        if lows[end] in words.scales:
+            scale = words.scales[lows[end]]
+            end += 1
+            rule = "number.digits_scale"
+        elif lows[end] in words.scale_abbreviations and (nxt.start == tokens[i].end or len(lows[end]) > 1):
+            scale = words.scale_abbreviations[lows[end]]
+            end += 1
+            rule = "number.digits_abbreviated_scale"
+    value = parse_digits(tokens[i].text, scaled=scale > 1)
+    if value is None:
+        return None
+    total = value * scale
+    if total != int(total) or total > MAX_COUNT:
+        return None
+    return Numeral(int(total), end, None, rule, scale=scale)
+
+
+def _bounds(qualifier: Qualifier, value: int) -> tuple[int | None, int | None]:
+    if qualifier is Qualifier.EXACT:
+        return value, value
+    if qualifier in (Qualifier.AT_LEAST, Qualifier.MORE_THAN, Qualifier.VAGUE):
+        return value, None
+    if qualifier in (Qualifier.NEARLY, Qualifier.UP_TO, Qualifier.LESS_THAN):
+        return None, value
+    return None, None
+
+
+def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantity]:
+    """All people-like quantities of a sentence, left to right, without overlaps."""
+    lows = [t.low for t in tokens]
+    found: list[Quantity] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        quantity = _read_quantity(tokens, lows, i, lexicon)
+        if quantity is None:
+            i += 1
+            continue
+        if _counts_people(tokens, lows, quantity, lexicon):
+            found.append(quantity)
+        i = quantity.end
+    return found
+
+
+def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon) -> Quantity | None:
+    n = len(tokens)
+    rules: list[str] = []
+    qualifier: Qualifier | None = None
+    j = i
+    hit = lexicon.qualifiers_before.match(lows, j)
+    if hit and j + hit[0] < n:
+        qualifier = hit[1]
+        j += hit[0]
+        rules.append(f"qualifier.{qualifier.value}")
+    opened = j < n and lows[j] in lexicon.range_open
+    if opened:
+        j += 1
+    first = read_numeral(tokens, lows, j, lexicon) if j < n else None
+    if first is None:
+        return None
+    rules.append(first.rule_id)
+    end = first.end
+    value, vague_word, weak = first.value, first.vague_word, first.weak
+    lower: int | None
+    upper: int | None
+    # A range: "10-15", "10 to 15", "between 10 and 15".
+    if end + 1 < n and lows[end] in lexicon.range_joiners and (lows[end] != "and" or opened) and (
+        lows[end] not in ("-", "\u2013") or tokens[end + 1].start - tokens[end].end <= 1
+    ):
+        second = read_numeral(tokens, lows, end + 1, lexicon)
+        if second is not None and second.vague_word is None and first.vague_word is None:
+            low, high = first.value, second.value
+            if first.scale == 1 and second.scale > 1 and tokens[j].kind is Kind.DIGITS:
+                low *= second.scale  # "1-2 million": the scale belongs to both ends
+            if low < high:
+                rules.append("range")
+                return Quantity(i, second.end, low, low, high, Qualifier.RANGE, None, False, tuple(rules))
+    if opened:
+        return None
+    after = lexicon.qualifiers_after.match(lows, end) if end < n else None
+    if after and qualifier is None and first.vague_word is None:
+        qualifier = after[1]
+        rules.append(f"qualifier.after.{qualifier.value}")
+        end += after[0]
+    if qualifier is None:
+        qualifier = Qualifier.VAGUE if vague_word else Qualifier.EXACT
+    lower, upper = _bounds(qualifier, value)
+    return Quantity(i, end, value, lower, upper, qualifier, vague_word, weak and qualifier is Qualifier.EXACT,
+                    tuple(rules))
+
+
+def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexicon: Lexicon) -> bool:
+    """False when the context shows the quantity counts years, money, units, objects or is a date."""
+    n = len(tokens)
+    words = lexicon.numbers
+    first = tokens[q.start]
+    before = lows[q.start - 1] if q.start > 0 else ""
+    before2 = lows[q.start - 2] if q.start > 1 else ""
+    if before in lexicon.not_people_before or before in lexicon.date_words:
+        return False
+    if before in words.pronoun_before or before in words.indefinite_before or before2 in words.indefinite_before:
+        return False
+    if q.start > 0:
+        prev = tokens[q.start - 1]
+        # "G20", "F-16", "-5": glued to a word or a minus sign.
+        if prev.end == first.start and (prev.kind is Kind.WORD or prev.text in "-\u2212+#/:."):
+            return False
+    if q.end < n:
+        nxt = lows[q.end]
+        if nxt in lexicon.units_after or nxt in lexicon.date_words:
+            return False
+        if nxt in ("-", "\u2013") and q.end + 1 < n and lows[q.end + 1] in lexicon.units_after:
+            return False
+        if nxt in (":", "/", ".") and q.end + 1 < n and tokens[q.end + 1].kind is Kind.DIGITS:
+            return False  # clock times, fractions, dates written 3/4
+        if lexicon.objects_after.match(lows, q.end):
+            return False
+        # "20 Grad rockets": one descriptive word before an object noun.
+        if q.end + 1 < n and lexicon.objects_after.match(lows, q.end + 1) and not lexicon.victims.match(lows, q.end):
+            if not lexicon.cues.match(lows, q.end):
+                return False
+    lo, hi = lexicon.year_range
+    text = tokens[q.end - 1].text
+    if (q.end - q.start == 1 and first.kind is Kind.DIGITS and text.isdigit() and len(text) == 4
+            and lo <= int(text) <= hi):
+        return q.end < n and lexicon.victims.match(lows, q.end) is not None
+    return True

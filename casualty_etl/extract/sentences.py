@@ -1,0 +1,57 @@
+"""Stage 1: split a text into sentences.
+
+Input: the article text. Output: (start, end) character ranges of sentences, in order.
+A line break always ends a sentence (headlines, captions and datelines have no full stop);
+a full stop, question or exclamation mark ends one when followed by space and a capital,
+digit or quote, unless it closes an abbreviation listed in the lexicon ("Gen.", "U.S.").
+
+Deliberately not here: tokenising (only sentences that pass the prefilter are tokenised).
+"""
+
+from __future__ import annotations
+
+import re
+
+from casualty_etl.lexicon import Lexicon
+
+_BOUNDARY_RE = re.compile(r"\n+|(?<=[.!?])[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY_RE.finditer(text):
+        if m.group()[0] != "\n":
+            word = _abbreviation_before(text, start, m.start())
+            if word is not None and (word in lexicon.abbreviations or len(word) == 1):
+                continue
+        end = m.start()
+        if text[start:end].strip():
+            spans.append(_trim(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _abbreviation_before(text: str, start: int, stop: int) -> str | None:
+    """The word ending in the full stop at ``stop - 1`` ("gen" for "Gen."), if the mark is a full stop."""
+    # Quotes or brackets may stand between the full stop and the boundary.
+    j = stop
+    while j > start and text[j - 1] in "\"'\u201d\u2019)]":
+        j -= 1
+    if j <= start or text[j - 1] != ".":
+        return None
+    i = j - 1
+    while i > start and (text[i - 1].isalpha() or text[i - 1] == "."):
+        i -= 1
+    word = text[i:j - 1].lower()
+    return word or None
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

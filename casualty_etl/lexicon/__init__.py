@@ -1,0 +1,417 @@
+"""Load, validate and compile a language lexicon (``<lang>.yaml`` beside this file).
+
+Input: a language code. Output: a frozen :class:`Lexicon` whose phrase tables are ready for
+token-level longest-match look-ups, plus linear-time prefilter regexes. The YAML is read
+once per process (cached); any unknown key, duplicate rule id, ambiguous phrase or value
+outside the closed sets raises :class:`LexiconError` at start-up rather than mid-run.
+
+Deliberately not here: matching against text (see ``casualty_etl.extract``). To add a
+language, write ``<lang>.yaml`` with the same keys and a test corpus under
+``tests/corpus/<lang>/``; no code changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+import yaml
+
+from casualty_etl.model import Category, Qualifier, Scope, Status, Subtype
+from casualty_etl.tokens import phrase_key
+
+T = TypeVar("T")
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed; the message names the key at fault."""
+
+
+class Attach:
+    """Where a cue's number stands (values of the YAML ``attach`` list)."""
+
+    AFTER = "after"
+    BEFORE = "before"
+    TOLL = "toll"
+    ALL = frozenset({AFTER, BEFORE, TOLL})
+
+
+@dataclass(frozen=True, slots=True)
+class CueRule:
+    rule_id: str
+    category: Category
+    attach: frozenset[str]
+    active: bool = False  # a verb that may take an object: "gunmen killed ten"
+    noun: bool = False  # a noun that yields to a verb cue after it: "12 refugees were killed"
+    subtype: Subtype | None = None
+
+
+class PhraseTable(Generic[T]):
+    """Token-sequence phrases with a payload, looked up by longest match at a position."""
+
+    def __init__(self, entries: Iterable[tuple[tuple[str, ...], T]]) -> None:
+        by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        for key, payload in entries:
+            by_first.setdefault(key[0], []).append((key, payload))
+        for options in by_first.values():
+            options.sort(key=lambda kp: -len(kp[0]))
+        self._by_first = by_first
+        self.first_words = frozenset(by_first)
+
+    def match(self, lows: list[str], i: int) -> tuple[int, T] | None:
+        """Longest phrase starting at token ``i``: (length in tokens, payload), or None."""
+        if i >= len(lows):
+            return None
+        options = self._by_first.get(lows[i])
+        if not options:
+            return None
+        n = len(lows)
+        for key, payload in options:
+            k = len(key)
+            if i + k <= n and (k == 1 or tuple(lows[i:i + k]) == key):
+                return k, payload
+        return None
+
+    def match_ending(self, lows: list[str], end: int) -> tuple[int, T] | None:
+        """Longest phrase ending just before token ``end``."""
+        best: tuple[int, T] | None = None
+        for start in range(max(0, end - 6), end):
+            hit = self.match(lows, start)
+            if hit and start + hit[0] == end and (best is None or hit[0] > best[0]):
+                best = hit
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class NumberWords:
+    units: Mapping[str, int]
+    tens: Mapping[str, int]
+    scales: Mapping[str, int]
+    scale_abbreviations: Mapping[str, int]
+    word_joiners: frozenset[str]
+    indefinite_one: frozenset[str]
+    fixed: PhraseTable[int]
+    dozen: frozenset[str]
+    vague: PhraseTable[int]
+    indefinite_before: frozenset[str]
+    pronoun_before: frozenset[str]
+    weak_words: frozenset[tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Linking:
+    after_window: int
+    before_window: int
+    toll_window: int
+    projection_window: int
+    before_fillers: frozenset[str]
+    auxiliaries: frozenset[str]
+    clause_breaks: frozenset[str]
+    object_starts: frozenset[str]
+    hard_breaks: frozenset[str]
+    breakdown_before: PhraseTable[bool]
+    breakdown_after: PhraseTable[bool]
+    coordinators: PhraseTable[bool]
+    projection_before: PhraseTable[bool]
+    negation_before: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    language: str
+    abbreviations: frozenset[str]
+    numbers: NumberWords
+    qualifiers_before: PhraseTable[Qualifier]
+    qualifiers_after: PhraseTable[Qualifier]
+    range_open: frozenset[str]
+    range_joiners: frozenset[str]
+    units_after: frozenset[str]
+    objects_after: PhraseTable[bool]
+    not_people_before: frozenset[str]
+    date_words: frozenset[str]
+    year_range: tuple[int, int]
+    cues: PhraseTable[tuple[CueRule, ...]]  # () marks a fixed expression that is not a cue
+    cue_rules: tuple[CueRule, ...]
+    linking: Linking
+    victims: PhraseTable[str]
+    scope_words: PhraseTable[Scope]
+    status_words: PhraseTable[Status]
+    first_person: frozenset[str]
+    speech_verbs: frozenset[str]
+    according_to: PhraseTable[bool]
+    attribution_max_tokens: int
+    cue_prefilter: re.Pattern[str]
+    number_prefilter: re.Pattern[str]
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+_TOP_KEYS = {"language", "sentences", "numbers", "qualifiers", "not_people", "cues", "not_cues", "linking",
+             "victims", "context"}
+
+
+def _require_keys(where: str, data: Mapping[str, Any], allowed: set[str], required: set[str] | None = None) -> None:
+    if not isinstance(data, Mapping):
+        raise LexiconError(f"{where}: expected a mapping")
+    unknown = set(data) - allowed
+    if unknown:
+        raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}")
+    missing = (allowed if required is None else required) - set(data)
+    if missing:
+        raise LexiconError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def _words(where: str, values: Any) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str | int) for v in values):
+        raise LexiconError(f"{where}: expected a list of phrases")
+    return [str(v) for v in values]
+
+
+def _key(where: str, phrase: str) -> tuple[str, ...]:
+    key = phrase_key(phrase)
+    if not key:
+        raise LexiconError(f"{where}: phrase {phrase!r} has no tokens")
+    return key
+
+
+def _word_set(where: str, values: Any) -> frozenset[str]:
+    """Single-token entries as a set; multi-token entries contribute each of their tokens."""
+    return frozenset(tok for phrase in _words(where, values) for tok in _key(where, phrase))
+
+
+def _flag_table(where: str, values: Any) -> PhraseTable[bool]:
+    return PhraseTable((_key(where, p), True) for p in _words(where, values))
+
+
+def _int_map(where: str, data: Any) -> dict[str, int]:
+    if not isinstance(data, Mapping) or not all(isinstance(v, int) and v >= 0 for v in data.values()):
+        raise LexiconError(f"{where}: expected a mapping of words to non-negative integers")
+    return {str(k).lower(): int(v) for k, v in data.items()}
+
+
+def _value_table(where: str, entries: Any) -> PhraseTable[int]:
+    if not isinstance(entries, list):
+        raise LexiconError(f"{where}: expected a list")
+    rows = []
+    for n, entry in enumerate(entries):
+        _require_keys(f"{where}[{n}]", entry, {"phrase", "value"})
+        rows.append((_key(where, entry["phrase"]), int(entry["value"])))
+    return PhraseTable(rows)
+
+
+def _enum_table(where: str, data: Any, enum: type) -> PhraseTable[Any]:
+    if not isinstance(data, Mapping):
+        raise LexiconError(f"{where}: expected a mapping")
+    rows = []
+    for name, phrases in data.items():
+        try:
+            member = enum(name)
+        except ValueError as exc:
+            raise LexiconError(f"{where}: {name!r} is not one of {[m.value for m in enum]}") from exc
+        rows.extend((_key(f"{where}.{name}", p), member) for p in _words(f"{where}.{name}", phrases))
+    return PhraseTable(rows)
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex alternation factored by common prefixes: matching cost is linear in the text."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return render(trie)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], tuple[CueRule, ...]]:
+    if not isinstance(data, Mapping):
+        raise LexiconError("cues: expected a mapping of categories")
+    rules: list[CueRule] = []
+    rules_of: dict[tuple[str, ...], list[CueRule]] = {}
+    seen_ids: set[str] = set()
+    seen_phrases: dict[tuple[tuple[str, ...], str], str] = {}
+    for category_name, entries in data.items():
+        try:
+            category = Category(category_name)
+        except ValueError as exc:
+            raise LexiconError(f"cues: unknown category {category_name!r}") from exc
+        for n, entry in enumerate(entries):
+            where = f"cues.{category_name}[{n}]"
+            _require_keys(where, entry, {"id", "phrases", "attach", "active", "noun", "subtype"},
+                          {"id", "phrases", "attach"})
+            rule_id = str(entry["id"])
+            if rule_id in seen_ids:
+                raise LexiconError(f"{where}: duplicate rule id {rule_id!r}")
+            if not rule_id.startswith(category_name + "."):
+                raise LexiconError(f"{where}: rule id {rule_id!r} must start with {category_name!r}.")
+            seen_ids.add(rule_id)
+            attach = frozenset(_words(f"{where}.attach", entry["attach"]))
+            if not attach or not attach <= Attach.ALL:
+                raise LexiconError(f"{where}: attach must be a non-empty subset of {sorted(Attach.ALL)}")
+            subtype = entry.get("subtype")
+            if subtype is not None and category is not Category.DISPLACED:
+                raise LexiconError(f"{where}: subtype is for displaced cues only")
+            try:
+                subtype_member = Subtype(subtype) if subtype else None
+            except ValueError as exc:
+                raise LexiconError(f"{where}: unknown subtype {subtype!r}") from exc
+            rule = CueRule(rule_id, category, attach, bool(entry.get("active", False)),
+                           bool(entry.get("noun", False)), subtype_member)
+            rules.append(rule)
+            for phrase in _words(f"{where}.phrases", entry["phrases"]):
+                key = _key(where, phrase)
+                for mode in attach:
+                    other = seen_phrases.get((key, mode))
+                    if other is not None and other != rule_id:
+                        raise LexiconError(f"{where}: phrase {phrase!r} ({mode}) is already a cue of {other!r}")
+                    seen_phrases[(key, mode)] = rule_id
+                if rule not in rules_of.setdefault(key, []):
+                    rules_of[key].append(rule)
+    for phrase in _words("not_cues", not_cues):
+        key = _key("not_cues", phrase)
+        if key in rules_of:
+            raise LexiconError(f"not_cues: {phrase!r} is also a cue")
+        rules_of[key] = []
+    return PhraseTable((key, tuple(found)) for key, found in rules_of.items()), tuple(rules)
+
+
+def _victims(data: Any) -> PhraseTable[str]:
+    if not isinstance(data, Mapping):
+        raise LexiconError("victims: expected a mapping of groups")
+    owner: dict[tuple[str, ...], str] = {}
+    for group, phrases in data.items():
+        for phrase in _words(f"victims.{group}", phrases):
+            key = _key(f"victims.{group}", phrase)
+            if owner.get(key, group) != group:
+                raise LexiconError(f"victims.{group}: {phrase!r} is already in group {owner[key]!r}")
+            owner[key] = group
+    return PhraseTable(owner.items())
+
+
+def _load(language: str) -> Lexicon:
+    try:
+        raw = resources.files(__name__).joinpath(f"{language}.yaml").read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise LexiconError(f"no lexicon for language {language!r}") from exc
+    data = yaml.safe_load(raw)
+    _require_keys("lexicon", data, _TOP_KEYS)
+    if data["language"] != language:
+        raise LexiconError(f"language: file says {data['language']!r}, expected {language!r}")
+
+    num = data["numbers"]
+    _require_keys("numbers", num, {"units", "tens", "scales", "scale_abbreviations", "word_joiners",
+                                   "indefinite_one", "fixed", "dozen", "vague", "indefinite_before",
+                                   "pronoun_before", "weak_words"})
+    numbers = NumberWords(
+        units=_int_map("numbers.units", num["units"]),
+        tens=_int_map("numbers.tens", num["tens"]),
+        scales=_int_map("numbers.scales", num["scales"]),
+        scale_abbreviations=_int_map("numbers.scale_abbreviations", num["scale_abbreviations"]),
+        word_joiners=_word_set("numbers.word_joiners", num["word_joiners"]),
+        indefinite_one=_word_set("numbers.indefinite_one", num["indefinite_one"]),
+        fixed=_value_table("numbers.fixed", num["fixed"]),
+        dozen=_word_set("numbers.dozen", num["dozen"]),
+        vague=_value_table("numbers.vague", num["vague"]),
+        indefinite_before=_word_set("numbers.indefinite_before", num["indefinite_before"]),
+        pronoun_before=_word_set("numbers.pronoun_before", num["pronoun_before"]),
+        weak_words=frozenset(_key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])),
+    )
+
+    qual = data["qualifiers"]
+    _require_keys("qualifiers", qual, {"before", "after", "range_open", "range_joiners"})
+
+    notp = data["not_people"]
+    _require_keys("not_people", notp, {"units_after", "objects_after", "before", "date_words", "year_range"})
+    year_range = notp["year_range"]
+    if not (isinstance(year_range, list) and len(year_range) == 2 and year_range[0] < year_range[1]):
+        raise LexiconError("not_people.year_range: expected [first, last]")
+
+    link = data["linking"]
+    _require_keys("linking", link, {"after_window", "before_window", "toll_window", "projection_window",
+                                    "before_fillers", "auxiliaries", "clause_breaks", "object_starts",
+                                    "hard_breaks", "breakdown_before", "breakdown_after", "coordinators",
+                                    "projection_before", "negation_before"})
+    linking = Linking(
+        after_window=int(link["after_window"]),
+        before_window=int(link["before_window"]),
+        toll_window=int(link["toll_window"]),
+        projection_window=int(link["projection_window"]),
+        before_fillers=_word_set("linking.before_fillers", link["before_fillers"]),
+        auxiliaries=_word_set("linking.auxiliaries", link["auxiliaries"]),
+        clause_breaks=_word_set("linking.clause_breaks", link["clause_breaks"]),
+        object_starts=_word_set("linking.object_starts", link["object_starts"]),
+        hard_breaks=frozenset(_words("linking.hard_breaks", link["hard_breaks"])),
+        breakdown_before=_flag_table("linking.breakdown_before", link["breakdown_before"]),
+        breakdown_after=_flag_table("linking.breakdown_after", link["breakdown_after"]),
+        coordinators=_flag_table("linking.coordinators", link["coordinators"]),
+        projection_before=_flag_table("linking.projection_before", link["projection_before"]),
+        negation_before=_word_set("linking.negation_before", link["negation_before"]),
+    )
+
+    ctx = data["context"]
+    _require_keys("context", ctx, {"scope", "status", "first_person", "attribution"})
+    attribution = ctx["attribution"]
+    _require_keys("context.attribution", attribution, {"speech_verbs", "according_to", "max_tokens"})
+
+    sentences = data.get("sentences") or {}
+    _require_keys("sentences", sentences, {"abbreviations"})
+
+    cues, cue_rules = _cues(data["cues"], data["not_cues"])
+    cue_first_words = {w for w in cues.first_words if w.isalpha()}
+    number_words = (set(numbers.units) | set(numbers.tens) | set(numbers.scales) | set(numbers.dozen)
+                    | {k[0] for k, _ in _iter_table(numbers.vague)} | {k[0] for k, _ in _iter_table(numbers.fixed)})
+    return Lexicon(
+        language=language,
+        abbreviations=frozenset(a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])),
+        numbers=numbers,
+        qualifiers_before=_enum_table("qualifiers.before", qual["before"], Qualifier),
+        qualifiers_after=_enum_table("qualifiers.after", qual["after"], Qualifier),
+        range_open=_word_set("qualifiers.range_open", qual["range_open"]),
+        range_joiners=frozenset(_words("qualifiers.range_joiners", qual["range_joiners"])),
+        units_after=_word_set("not_people.units_after", notp["units_after"]),
+        objects_after=_flag_table("not_people.objects_after", notp["objects_after"]),
+        not_people_before=_word_set("not_people.before", notp["before"]),
+        date_words=_word_set("not_people.date_words", notp["date_words"]),
+        year_range=(int(year_range[0]), int(year_range[1])),
+        cues=cues,
+        cue_rules=cue_rules,
+        linking=linking,
+        victims=_victims(data["victims"]),
+        scope_words=_enum_table("context.scope", ctx["scope"], Scope),
+        status_words=_enum_table("context.status", ctx["status"], Status),
+        first_person=_word_set("context.first_person", ctx["first_person"]),
+        speech_verbs=_word_set("context.attribution.speech_verbs", attribution["speech_verbs"]),
+        according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
+        attribution_max_tokens=int(attribution["max_tokens"]),
+        cue_prefilter=re.compile(r"\b" + _trie_regex(sorted(cue_first_words)) + r"\b", re.IGNORECASE),
+        number_prefilter=re.compile(r"\d|\b" + _trie_regex(sorted(number_words)) + r"\b", re.IGNORECASE),
+    )
+
+
+def _iter_table(table: PhraseTable[T]) -> Iterable[tuple[tuple[str, ...], T]]:
+    for options in table._by_first.values():
+        yield from options
+
+
+@functools.cache
+def load_lexicon(language: str = "en") -> Lexicon:
+    """The compiled lexicon of ``language``; raises :class:`LexiconError` when the file is invalid."""
+    return _load(language)

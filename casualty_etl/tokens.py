@@ -1,0 +1,60 @@
+"""Tokenizer shared by the lexicon loader and the extractor.
+
+Input: a string. Output: a tuple of :class:`Token` with character offsets into that string.
+Digit groups with their separators stay one token ("1,700", "450.000", "80 000" with a
+space, thin space or no-break space); words keep inner apostrophes ("Shi'ite"); every
+other non-space character is a token of its own. The lexicon tokenises its phrases with
+this same function, so a phrase matches text exactly when their token sequences match.
+
+Deliberately not here: any knowledge of words or numbers' meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+_TOKEN_RE = re.compile(
+    r"(?P<spaced>\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,]?\d))"
+    r"|(?P<digits>\d+(?:[.,]\d+)*)"
+    r"|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)"
+    r"|(?P<other>\S)"
+)
+
+
+class Kind(Enum):
+    DIGITS = "digits"
+    WORD = "word"
+    PUNCT = "punct"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    low: str  # lower-cased text, apostrophes unified, used for every lexicon look-up
+    start: int
+    end: int
+    kind: Kind
+
+
+def _kind(group: str | None) -> Kind:
+    if group in ("spaced", "digits"):
+        return Kind.DIGITS
+    if group == "word":
+        return Kind.WORD
+    return Kind.PUNCT
+
+
+def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
+    """Split ``text`` into tokens; offsets are shifted by ``offset``."""
+    return tuple(
+        Token(m.group(), m.group().lower().replace("\u2019", "'"), m.start() + offset, m.end() + offset,
+              _kind(m.lastgroup))
+        for m in _TOKEN_RE.finditer(text)
+    )
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The token sequence a lexicon phrase matches."""
+    return tuple(t.low for t in tokenize(phrase))
