@@ -70,6 +70,7 @@ class Link:
     rule_ids: tuple[str, ...]
     subtype: Subtype | None = None
     breakdown: bool = False
+    priority: int = 0
 
     @property
     def start(self) -> int:
@@ -81,7 +82,8 @@ class Link:
 
 
 def _link(q: Quantity, cue: CueMatch, rule: CueRule, kind: LinkKind, distance: int) -> Link:
-    return Link(q, rule.category, kind, distance, cue, (f"link.{kind.value}", rule.rule_id), rule.subtype)
+    return Link(q, rule.category, kind, distance, cue, (f"link.{kind.value}", rule.rule_id), rule.subtype,
+                priority=rule.priority)
 
 
 def find_cues(lows: list[str], lexicon: Lexicon) -> list[CueMatch]:
@@ -259,10 +261,11 @@ class _Sentence:
             if j not in self.in_quantity and (lw.projection_before.match(self.lows, j)
                                               or self.lows[j] in lw.negation_before):
                 return True
-        for j in range(max(0, q.start - 3), q.start):
-            if self.lows[j] in lw.negation_before and j not in self.in_quantity:
-                return True
-        return False
+        # "none of the 40 passengers": a negation right before the number, across "of the".
+        j = q.start - 1
+        while j >= 0 and q.start - j <= 3 and self.lows[j] in lw.negation_bridge:
+            j -= 1
+        return j >= 0 and self.lows[j] in lw.negation_before and j not in self.in_quantity
 
     def breakdown_before(self, q: Quantity) -> bool:
         return self.link_words.breakdown_before.match_ending(self.lows, q.start) is not None
@@ -270,12 +273,19 @@ class _Sentence:
     def breakdown_after(self, q: Quantity) -> bool:
         return q.end < self.n and self.link_words.breakdown_after.match(self.lows, q.end) is not None
 
+    def person_follows(self, q: Quantity) -> bool:
+        """A person noun right after the number, or after one modifier ("one Saudi policeman")."""
+        victims = self.lex.victims
+        return victims.match(self.lows, q.end) is not None or (
+            q.end + 1 < self.n and victims.match(self.lows, q.end + 1) is not None)
+
     def coordinated_before(self, q: Quantity) -> bool:
         return q.start > 0 and self.link_words.coordinators.match_ending(self.lows, q.start) is not None
 
 
 def choose_link(candidates: list[Link]) -> Link | None:
-    """Resolve competing links of one quantity: the closest cue wins; at equal distance a cue
+    """Resolve competing links of one quantity: a cue of higher lexicon priority wins (the
+    resultative "shot three people to death"); then the closest cue; at equal distance a cue
     written after the number beats one before it, and both beat a toll noun.
 
     This is the single place where overlapping candidate readings are resolved.
@@ -283,7 +293,7 @@ def choose_link(candidates: list[Link]) -> Link | None:
     if not candidates:
         return None
     order = {LinkKind.AFTER: 0, LinkKind.BEFORE: 1, LinkKind.TOLL: 2}
-    return min(candidates, key=lambda link: (link.distance, order.get(link.kind, 3)))
+    return min(candidates, key=lambda link: (-link.priority, link.distance, order.get(link.kind, 3)))
 
 
 def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon: Lexicon,
@@ -312,7 +322,7 @@ def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon
         chosen = choose_link(candidates)
         if chosen is None:
             continue
-        if q.weak and chosen.distance > 1:
+        if q.weak and chosen.distance > 1 and not sentence.person_follows(q):
             continue
         if sentence.is_hypothetical_or_negated(chosen):
             continue
@@ -348,7 +358,7 @@ def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon
             links[k] = replace(last, quantity=q, kind=LinkKind.BREAKDOWN, cue=None, breakdown=True,
                                rule_ids=("link.breakdown",) + last.rule_ids[1:])
         elif (last_here is not None and sentence.coordinated_before(q)
-              and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED)
+              and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
               and last_here.quantity.end >= q.start - 3):
             links[k] = replace(last_here, quantity=q, kind=LinkKind.COORDINATED, cue=None,
                                rule_ids=("link.coordinated",) + last_here.rule_ids[1:])

@@ -3,7 +3,7 @@
 Input: the article text. Output: (start, end) character ranges of sentences, in order.
 A line break always ends a sentence (headlines, captions and datelines have no full stop);
 a full stop, question or exclamation mark ends one when followed by space and a capital,
-digit or quote, unless it closes an abbreviation listed in the lexicon ("Gen.", "U.S.").
+digit or quote (or directly by a capitalised word, for text that lost its spaces), unless it closes an abbreviation listed in the lexicon ("Gen.", "U.S.").
 
 Deliberately not here: tokenising (only sentences that pass the prefilter are tokenised).
 """
@@ -14,14 +14,19 @@ import re
 
 from casualty_etl.lexicon import Lexicon
 
-_BOUNDARY_RE = re.compile(r"\n+|(?<=[.!?])[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_BOUNDARY_RE = re.compile(
+    r"\n+"
+    r"|(?<=[.!?])[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
+    # Text that lost the space after a full stop: "Afghanistan.They", "15.Twenty".
+    r"|(?<=[a-z0-9)][.!?])(?=[A-Z][a-z])"
+)
 
 
 def split_sentences(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
-        if m.group()[0] != "\n":
+        if not m.group().startswith("\n"):
             word = _abbreviation_before(text, start, m.start())
             if word is not None and (word in lexicon.abbreviations or len(word) == 1):
                 continue

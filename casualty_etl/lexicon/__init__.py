@@ -48,6 +48,7 @@ class CueRule:
     active: bool = False  # a verb that may take an object: "gunmen killed ten"
     noun: bool = False  # a noun that yields to a verb cue after it: "12 refugees were killed"
     subtype: Subtype | None = None
+    priority: int = 0  # beats closer cues of lower priority ("shot three people to death")
 
 
 class PhraseTable(Generic[T]):
@@ -118,6 +119,7 @@ class Linking:
     coordinators: PhraseTable[bool]
     projection_before: PhraseTable[bool]
     negation_before: frozenset[str]
+    negation_bridge: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +181,14 @@ def _key(where: str, phrase: str) -> tuple[str, ...]:
 
 
 def _word_set(where: str, values: Any) -> frozenset[str]:
-    """Single-token entries as a set; multi-token entries contribute each of their tokens."""
-    return frozenset(tok for phrase in _words(where, values) for tok in _key(where, phrase))
+    """Single-token entries as a set; a multi-token phrase here is an error (use a phrase list)."""
+    found = set()
+    for phrase in _words(where, values):
+        key = _key(where, phrase)
+        if len(key) != 1:
+            raise LexiconError(f"{where}: {phrase!r} is several tokens {key}; only single words are allowed here")
+        found.add(key[0])
+    return frozenset(found)
 
 
 def _flag_table(where: str, values: Any) -> PhraseTable[bool]:
@@ -255,7 +263,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             raise LexiconError(f"cues: unknown category {category_name!r}") from exc
         for n, entry in enumerate(entries):
             where = f"cues.{category_name}[{n}]"
-            _require_keys(where, entry, {"id", "phrases", "attach", "active", "noun", "subtype"},
+            _require_keys(where, entry, {"id", "phrases", "attach", "active", "noun", "subtype", "priority"},
                           {"id", "phrases", "attach"})
             rule_id = str(entry["id"])
             if rule_id in seen_ids:
@@ -274,7 +282,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             except ValueError as exc:
                 raise LexiconError(f"{where}: unknown subtype {subtype!r}") from exc
             rule = CueRule(rule_id, category, attach, bool(entry.get("active", False)),
-                           bool(entry.get("noun", False)), subtype_member)
+                           bool(entry.get("noun", False)), subtype_member, int(entry.get("priority", 0)))
             rules.append(rule)
             for phrase in _words(f"{where}.phrases", entry["phrases"]):
                 key = _key(where, phrase)
@@ -348,7 +356,7 @@ def _load(language: str) -> Lexicon:
     _require_keys("linking", link, {"after_window", "before_window", "toll_window", "projection_window",
                                     "before_fillers", "auxiliaries", "clause_breaks", "object_starts",
                                     "hard_breaks", "breakdown_before", "breakdown_after", "coordinators",
-                                    "projection_before", "negation_before"})
+                                    "projection_before", "negation_before", "negation_bridge"})
     linking = Linking(
         after_window=int(link["after_window"]),
         before_window=int(link["before_window"]),
@@ -364,6 +372,7 @@ def _load(language: str) -> Lexicon:
         coordinators=_flag_table("linking.coordinators", link["coordinators"]),
         projection_before=_flag_table("linking.projection_before", link["projection_before"]),
         negation_before=_word_set("linking.negation_before", link["negation_before"]),
+        negation_bridge=_word_set("linking.negation_bridge", link["negation_bridge"]),
     )
 
     ctx = data["context"]
