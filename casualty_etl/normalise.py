@@ -190,7 +190,7 @@ def _declared_charset(head: bytes) -> str | None:
         return "cp1252"
     if name.startswith("utf-16") or name.startswith("utf-32"):
         return "utf-8"
-    return name
+    return None if name == "utf-7" else name
 
 
 def _looks_like_western_text(text: str) -> bool:
@@ -616,15 +616,20 @@ def markdown_to_text(markdown: str) -> str:
             line = _strip_closing_hashes(_MD_HEADING_RE.sub("", line, count=1))
         line = _MD_QUOTE_RE.sub("", line, count=1)
         line = _MD_BULLET_RE.sub(r"\1", line, count=1)
-        line = _MD_IMAGE_RE.sub(r"\1", line)
-        line = _MD_LINK_RE.sub(r"\1", line)
-        line = _MD_AUTOLINK_RE.sub(r"\1", line)
-        line = _MD_CODE_RE.sub(r"\1", line)
-        line = _MD_STRONG_RE.sub(r"\2", line)
-        line = _MD_EM_STAR_RE.sub(r"\1", line)
-        line = _MD_EM_UNDERSCORE_RE.sub(r"\1", line)
-        line = _MD_STRIKE_RE.sub(r"\1", line)
-        line = _MD_ESCAPE_RE.sub(r"\1", line)
+        # Each pattern only where its marker occurs: most lines of prose have none.
+        if "[" in line:
+            line = _MD_LINK_RE.sub(r"\1", _MD_IMAGE_RE.sub(r"\1", line))
+        if "<" in line:
+            line = _MD_AUTOLINK_RE.sub(r"\1", line)
+        if "`" in line:
+            line = _MD_CODE_RE.sub(r"\1", line)
+        if "*" in line or "_" in line:
+            line = _MD_STRONG_RE.sub(r"\2", line)
+            line = _MD_EM_UNDERSCORE_RE.sub(r"\1", _MD_EM_STAR_RE.sub(r"\1", line))
+        if "~~" in line:
+            line = _MD_STRIKE_RE.sub(r"\1", line)
+        if "\\" in line:
+            line = _MD_ESCAPE_RE.sub(r"\1", line)
         out.append(line)
     return _BLANK_LINES_RE.sub("\n\n", "\n".join(out))
 
@@ -747,6 +752,8 @@ def _reject(raw: RawDocument, reason: Reason, detail: str, excerpt: str | None =
 def normalise(raw: RawDocument, *, max_chars: int = DEFAULT_MAX_CHARS) -> Article | Reject:
     """Decode, strip markup and normalise one raw document. Never raises on its content."""
     if isinstance(raw.body, bytes):
+        if len(raw.body) > 4 * max_chars:  # no codec here spends more than 4 bytes on a character
+            return _reject(raw, Reason.TOO_LARGE, f"{len(raw.body)} bytes, limit {max_chars} characters")
         decoded = decode_bytes(raw.body, html=raw.media_type is MediaType.HTML)
         if isinstance(decoded, DecodeFailure):
             return _reject(raw, decoded.reason, decoded.detail)

@@ -30,6 +30,8 @@ from casualty_etl.tokens import Token, tokenize
 
 __all__ = ["extract", "STAGES"]
 
+_SENTENCE_ENDINGS = (".", "!", "?", "\"", "\u201d", "'", "\u2019", ")")
+
 STAGES = (
     "sentences.split_sentences",
     "prefilter",
@@ -56,9 +58,10 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
         tokens = tokenize(sentence, offset=start)
         links = link_sentence(tokens, find_quantities(tokens, lexicon), lexicon, previous)
         lows = [t.low for t in tokens]
+        headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
         for link in links:
             mentions.append(Mention(_figure(link, text, sentence, tokens, lows, lexicon), index,
-                                    link.quantity.start))
+                                    link.quantity.start, headline))
         previous = links[-1] if links else None
     return merge_mentions(mentions)
 

@@ -148,13 +148,13 @@ class _Sentence:
                 j = close + 1
                 continue
             if word == ",":
-                if lw.breakdown_before.match(self.lows, j + 1):
-                    close = self._next_comma(j + 1)
-                    if close is None:
-                        return None
-                    j = close + 1
-                    continue
-                return None
+                skip_to = self._comma_skip(j)
+                if skip_to is None:
+                    return None
+                if isinstance(skip_to, tuple):
+                    return skip_to[0]  # "2,400 families, or 12,000 people, were evacuated"
+                j = skip_to
+                continue
             if word in lw.hard_breaks or word in lw.clause_breaks or word in lw.negation_before:
                 return None
             steps += 1
@@ -163,9 +163,13 @@ class _Sentence:
 
     def _after_link(self, q: Quantity, cue: CueMatch, steps: int) -> Link | None:
         rule = cue.rule_for(Attach.AFTER)
-        if rule is None or self._used_actively(cue):
+        if rule is None:
             return None
-        if rule.noun:
+        # "100,000 newly displaced people": right after the number a verb cue is an adjective.
+        adjective = steps == 0 and self.lex.victims.match(self.lows, cue.end) is not None
+        if not adjective and self._used_actively(cue):
+            return None
+        if rule.yields:
             # "12 refugees were killed": a noun cue yields to a verb cue shortly after it.
             j = cue.end
             limit = min(self.n, cue.end + 4)
@@ -173,7 +177,7 @@ class _Sentence:
                 later = self.cue_at.get(j)
                 if later is not None:
                     later_rule = later.rule_for(Attach.AFTER)
-                    if later_rule is not None and not later_rule.noun and not self._used_actively(later):
+                    if later_rule is not None and not later_rule.yields and not self._used_actively(later):
                         return _link(q, later, later_rule, LinkKind.AFTER, steps + j - cue.start)
                     break
                 if self.lows[j] in self.link_words.hard_breaks or j in self.quantity_at:
@@ -199,6 +203,30 @@ class _Sentence:
             if self.lows[m] == ")":
                 return m
         return None
+
+    def _comma_skip(self, j: int) -> int | tuple[int] | None:
+        """Where the reach of a number goes on after the comma at ``j``: past an inserted phrase
+        (", including five children,", ", mainly women and children,"), straight on before a verb
+        (", were evacuated"); a 1-tuple names an appositive number (", or 12,000 people,")."""
+        nxt = j + 1
+        if nxt >= self.n:
+            return None
+        if self._verb_starts(nxt):
+            return nxt
+        hit = self.link_words.coordinators.match(self.lows, nxt)
+        if hit is not None and nxt + hit[0] in self.quantity_at:
+            return (self.quantity_at[nxt + hit[0]],)
+        close = self._next_comma(nxt)
+        if close is None:
+            return None
+        if self.link_words.breakdown_before.match(self.lows, nxt) or (close + 1 < self.n and self._verb_starts(close + 1)):
+            if any(m in self.cue_at for m in range(nxt, close)) and not self.link_words.breakdown_before.match(self.lows, nxt):
+                return None
+            return close + 1
+        return None
+
+    def _verb_starts(self, j: int) -> bool:
+        return self.lows[j] in self.link_words.auxiliaries or (j in self.cue_at and self.cue_at[j].rule_for(Attach.AFTER) is not None)
 
     def _next_comma(self, j: int) -> int | None:
         for m in range(j, min(self.n, j + 14)):
@@ -237,7 +265,8 @@ class _Sentence:
             for j in range(cue.end, min(self.n, cue.end + lw.toll_window + 1)):
                 k = self.quantity_at.get(j)
                 if k is not None:
-                    found.setdefault(k, _link(self.quantities[k], cue, rule, LinkKind.TOLL, j - cue.end))
+                    if self.lows[j - 1] not in lw.toll_change_before:
+                        found.setdefault(k, _link(self.quantities[k], cue, rule, LinkKind.TOLL, j - cue.end))
                     break
                 if self.lows[j] in lw.hard_breaks or (j in self.cue_at and j != cue.end):
                     break

@@ -1,8 +1,11 @@
 """Stage 7: one figure per fact in a document.
 
 Input: the figures of all sentences, in text order. Output: the same figures with repeated
-mentions of one fact merged (headline, body, caption, a quote restating the toll): same
-category, value and unit, in different sentences, with compatible victims. The kept mention
+mentions of one fact merged (headline, body, caption): same category, value and unit, in
+different sentences, with compatible victims, where one of the two stands in a headline-like
+sentence (the first of the text, or a line without a closing full stop, such as a headline
+or caption) or both name the same specific victims. Two equal numbers in the body of a long
+report are more often two facts than one, so they stay apart. The kept mention
 is the most informative one (a qualified "at least 12" over a bare "12", else the first);
 the others go to ``other_spans`` and their differing qualifiers to ``alt_qualifiers``.
 Mentions in one sentence are distinct facts ("two killed in X and two in Y") and stay apart.
@@ -18,12 +21,16 @@ from dataclasses import dataclass, replace
 
 from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
 
+#: The victim group that says nothing specific ("people"): equal counts of "people" are not the same fact.
+GENERIC_VICTIM = "people"
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
     figure: Figure
     sentence_index: int
     token_start: int
+    headline: bool  # in the first sentence, or in a line that does not end like a sentence
 
 
 def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
@@ -46,7 +53,9 @@ def _compatible(a: Mention, b: Mention) -> bool:
     return (fa.category is fb.category and fa.value == fb.value and fa.unit is fb.unit
             and a.sentence_index != b.sentence_index
             and (fa.victim is None or fb.victim is None or fa.victim == fb.victim)
-            and (fa.scope is Scope.BREAKDOWN) == (fb.scope is Scope.BREAKDOWN))
+            and (fa.scope is Scope.BREAKDOWN) == (fb.scope is Scope.BREAKDOWN)
+            and (a.headline or b.headline or (fa.victim is not None and fa.victim == fb.victim
+                                               and fa.victim != GENERIC_VICTIM)))
 
 
 def merge_mentions(mentions: list[Mention]) -> tuple[Figure, ...]:

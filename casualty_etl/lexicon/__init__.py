@@ -46,7 +46,7 @@ class CueRule:
     category: Category
     attach: frozenset[str]
     active: bool = False  # a verb that may take an object: "gunmen killed ten"
-    noun: bool = False  # a noun that yields to a verb cue after it: "12 refugees were killed"
+    yields: bool = False  # a weak cue that gives way to a verb cue after it: "12 refugees were killed"
     subtype: Subtype | None = None
     priority: int = 0  # beats closer cues of lower priority ("shot three people to death")
 
@@ -108,6 +108,7 @@ class Linking:
     after_window: int
     before_window: int
     toll_window: int
+    toll_change_before: frozenset[str]
     projection_window: int
     before_fillers: frozenset[str]
     auxiliaries: frozenset[str]
@@ -263,7 +264,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             raise LexiconError(f"cues: unknown category {category_name!r}") from exc
         for n, entry in enumerate(entries):
             where = f"cues.{category_name}[{n}]"
-            _require_keys(where, entry, {"id", "phrases", "attach", "active", "noun", "subtype", "priority"},
+            _require_keys(where, entry, {"id", "phrases", "attach", "active", "yields", "subtype", "priority"},
                           {"id", "phrases", "attach"})
             rule_id = str(entry["id"])
             if rule_id in seen_ids:
@@ -282,7 +283,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             except ValueError as exc:
                 raise LexiconError(f"{where}: unknown subtype {subtype!r}") from exc
             rule = CueRule(rule_id, category, attach, bool(entry.get("active", False)),
-                           bool(entry.get("noun", False)), subtype_member, int(entry.get("priority", 0)))
+                           bool(entry.get("yields", False)), subtype_member, int(entry.get("priority", 0)))
             rules.append(rule)
             for phrase in _words(f"{where}.phrases", entry["phrases"]):
                 key = _key(where, phrase)
@@ -353,7 +354,7 @@ def _load(language: str) -> Lexicon:
         raise LexiconError("not_people.year_range: expected [first, last]")
 
     link = data["linking"]
-    _require_keys("linking", link, {"after_window", "before_window", "toll_window", "projection_window",
+    _require_keys("linking", link, {"after_window", "before_window", "toll_window", "toll_change_before", "projection_window",
                                     "before_fillers", "auxiliaries", "clause_breaks", "object_starts",
                                     "hard_breaks", "breakdown_before", "breakdown_after", "coordinators",
                                     "projection_before", "negation_before", "negation_bridge"})
@@ -361,6 +362,7 @@ def _load(language: str) -> Lexicon:
         after_window=int(link["after_window"]),
         before_window=int(link["before_window"]),
         toll_window=int(link["toll_window"]),
+        toll_change_before=_word_set("linking.toll_change_before", link["toll_change_before"]),
         projection_window=int(link["projection_window"]),
         before_fillers=_word_set("linking.before_fillers", link["before_fillers"]),
         auxiliaries=_word_set("linking.auxiliaries", link["auxiliaries"]),
