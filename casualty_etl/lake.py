@@ -61,6 +61,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
+from pandera.errors import SchemaError, SchemaErrors
 
 from casualty_etl.tables import (
     PARTITION_COLUMN,
@@ -85,6 +86,10 @@ PUBLISH_ORDER = (TableName.FIGURES, TableName.REJECTS, TableName.ARTICLES, Table
 #: Called with the name of each step of a commit ("temps_written", "intent_written", "published:<n>",
 #: "done"): a fault-injection point for crash tests, a no-op otherwise.
 CommitStepHook = Callable[[str], None]
+
+
+class SchemaDriftError(ValueError):
+    """Frames handed to ``commit_batch`` do not match the table models: nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,13 @@ def _utc_timestamp(moment: datetime | str | pd.Timestamp) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+def _conforming(table: TableName, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        return TABLES[table].model.validate(frame, lazy=False)
+    except (SchemaError, SchemaErrors) as error:
+        raise SchemaDriftError(f"{table.value}: frame does not match its model: {error}") from error
+
+
 # --- the lake -------------------------------------------------------------------------------------------
 
 
@@ -398,8 +410,8 @@ class Lake:
     ) -> CommitResult:
         """Store the rows of a validated batch that the lake does not hold yet (see the module contract).
 
-        Raises ``pandera.errors.SchemaError`` for frames that do not match the table models (frames not
-        produced by ``validate_frames``), before writing anything.
+        Raises ``SchemaDriftError`` for frames that do not match the table models (frames not produced
+        by ``validate_frames``), before writing anything.
         """
         waiting_since = time.monotonic()
         with self._storage.lock(self.lock_timeout):
@@ -416,7 +428,7 @@ class Lake:
             skipped = len(frames.articles) - len(articles)
             if all(frame.empty for frame in new.values()):
                 return CommitResult(batch_key, run_id, False, None, (), 0, 0, 0, skipped)
-            new = {table: TABLES[table].model.validate(frame, lazy=False) for table, frame in new.items()}
+            new = {table: _conforming(table, frame) for table, frame in new.items()}
 
             hashes = {
                 TableName.ARTICLES: _ids_hash(list(articles["article_id"])),

@@ -9,10 +9,16 @@ already set wins; for HTML the page's own metadata fills the gaps (title: ``og:t
 link or ``og:url``); for text and Markdown the title is the first non-empty line when it
 looks like a headline (see ``infer_title``). The title line stays in the text.
 
+HTML goes through selectolax (lexbor) and an iterative walk, dropping script, style,
+noscript, nav, header, footer, aside, form, iframe, template (and svg, buttons, ...) and
+comments. HTML nested deeper than ``MAX_HTML_DEPTH`` (a linear pre-scan) is flattened by a
+linear, DOM-free pass instead, because lexbor's tree building is quadratic in that depth.
+C0/C1 control characters other than tab and newline are removed from accepted text.
+
 Rejects (stage ``decode``) use the codes in ``Reason``: ``binary`` (a NUL byte, or more than
 5 % control characters), ``undecodable`` (none of the decodings apply, or a lone surrogate
 in already-decoded text), ``empty`` (nothing but whitespace or markup), ``too_large`` (more
-than ``max_chars`` decoded characters).
+than ``max_chars`` decoded characters, or more than ``4 * max_chars`` bytes).
 
 Deliberately not here: reading files or URLs (``sources``), language detection, encoding
 guessing beyond the fixed chain above (UTF-16 without a BOM is ``binary``, Latin-2 or other

@@ -281,7 +281,17 @@ class _Sentence:
         if cue is None:
             return False
         if link.kind is LinkKind.AFTER:
-            window = range(q.end, cue.start)
+            # Between number and cue, a few words before the number ("could leave 5,000 homeless",
+            # "sentenced 11 men to death"), and after a weak cue ("8,000 refugees returned").
+            before = q.start
+            while (before > 0 and q.start - before < 3 and self.tokens[before - 1].text not in ",;:()"
+                   and self.lows[before - 1] not in lw.clause_breaks
+                   and not lw.coordinators.match(self.lows, before - 1)):
+                before -= 1
+            after = cue.end
+            if any(rule.yields for rule in cue.rules):
+                after = min(self.n, cue.end + 3)
+            window = [*range(before, q.start), *range(q.end, cue.start), *range(cue.end, after)]
         else:
             window = range(max(0, cue.start - lw.projection_window), cue.start)
             if link.kind is LinkKind.TOLL:

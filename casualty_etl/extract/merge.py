@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from casualty_etl.extract.quantities import bounds_of
 from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
 
 #: The victim group that says nothing specific ("people"): equal counts of "people" are not the same fact.
@@ -34,16 +35,31 @@ class Mention:
 
 
 def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
-    """Drop a households count when the same sentence gives a person count of the same category nearby."""
-    kept = []
-    for m in mentions:
+    """Drop a households count when the same sentence gives a person count of the same category
+    nearby; the person count takes the households count's qualifier when it has none of its own
+    ("Roughly 450 households (2,100 people)" is about 2,100)."""
+    restated: dict[int, Mention] = {}
+    for k, m in enumerate(mentions):
         f = m.figure
-        if f.unit is Unit.HOUSEHOLDS and any(
-            o.sentence_index == m.sentence_index and o.figure.unit is Unit.PEOPLE
-            and o.figure.category is f.category and abs(o.token_start - m.token_start) <= 8
-            for o in mentions
-        ):
+        if f.unit is not Unit.HOUSEHOLDS:
             continue
+        for o in mentions:
+            if (o.sentence_index == m.sentence_index and o.figure.unit is Unit.PEOPLE
+                    and o.figure.category is f.category and abs(o.token_start - m.token_start) <= 8):
+                restated[k] = o
+                break
+    kept = []
+    for k, m in enumerate(mentions):
+        if k in restated:
+            continue
+        governing = next((mentions[h] for h, o in restated.items() if o is m), None)
+        if (governing is not None and m.figure.qualifier is Qualifier.EXACT
+                and governing.figure.qualifier not in (Qualifier.EXACT, Qualifier.RANGE, Qualifier.VAGUE)
+                and governing.token_start < m.token_start):
+            qualifier = governing.figure.qualifier
+            lower, upper = bounds_of(qualifier, m.figure.value)
+            m = replace(m, figure=replace(m.figure, qualifier=qualifier, lower=lower, upper=upper,
+                                          rule_ids=m.figure.rule_ids + ("merge.households_qualifier",)))
         kept.append(m)
     return kept
 

@@ -33,6 +33,7 @@ class Numeral:
     rule_id: str
     weak: bool = False  # "one", "both": a pronoun unless a cue or person noun follows closely
     scale: int = 1  # the scale word or abbreviation written after digits ("million" in "1.5 million")
+    decimal: float = 0.0  # the value before scaling, for a range sharing a scale word ("1.2 and 1.5 million")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,11 @@ def parse_digits(text: str, scaled: bool = False) -> float | None:
             return None
         return float("".join(head_groups) + "." + tail) if len(head) <= 17 else None
     thousands = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    # South Asian grouping: "2,50,000" (lakh), "1,20,00,000" (crore).
+    indian = (seps == [","] * len(seps) and len(groups) >= 3 and 1 <= len(groups[0]) <= 2
+              and all(len(g) == 2 for g in groups[1:-1]) and len(groups[-1]) == 3)
+    if indian:
+        return float("".join(groups)) if len("".join(groups)) <= 13 else None
     if len(groups) == 2 and (scaled or not thousands):
         value = float(groups[0] + "." + groups[1])
         return value if len(groups[0]) <= 13 else None
@@ -119,6 +125,7 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     # Spelled numbers: "twenty-three", "two hundred and fifty", "a hundred", "two dozen", "1 million".
     total = 0
     current = 0
+    largest_scale = 1
     last: str | None = None  # "unit", "tens", "scale"
     j = i
     if lows[i] in words.indefinite_one and i + 1 < n and (lows[i + 1] in words.scales or lows[i + 1] in words.dozen):
@@ -135,6 +142,7 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
             last = "unit"
         elif w in words.scales and last in ("unit", "tens", "scale"):
             scale = words.scales[w]
+            largest_scale = max(largest_scale, scale)
             if scale >= 1000:
                 total += max(current, 1) * scale
                 current = 0
@@ -157,7 +165,9 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
         return None
     value = total + current
     weak = j == i + 1 and (lows[i],) in words.weak_words
-    return Numeral(value, j, None, "number.words", weak=weak) if value <= MAX_COUNT else None
+    if value > MAX_COUNT:
+        return None
+    return Numeral(value, j, None, "number.words", weak=weak, scale=largest_scale if j > i + 1 else 1)
 
 
 def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon) -> Numeral | None:
@@ -182,10 +192,22 @@ def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     total = value * scale
     if total != int(total) or total > MAX_COUNT:
         return None
-    return Numeral(int(total), end, None, rule, scale=scale)
+    return Numeral(int(total), end, None, rule, scale=scale, decimal=value)
 
 
-def _bounds(qualifier: Qualifier, value: int) -> tuple[int | None, int | None]:
+def _bare_decimal_before_scaled_range(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon
+                                      ) -> Numeral | None:
+    """The "1.2" of "between 1.2 and 1.5 million": valid only as the first end of a scaled range."""
+    value = parse_digits(tokens[i].text, scaled=True)
+    if value is None or i + 2 >= len(tokens) or lows[i + 1] not in lexicon.range_joiners:
+        return None
+    second = read_numeral(tokens, lows, i + 2, lexicon)
+    if second is None or second.scale == 1:
+        return None
+    return Numeral(int(value), i + 1, None, "number.digits", scale=1, decimal=value)
+
+
+def bounds_of(qualifier: Qualifier, value: int) -> tuple[int | None, int | None]:
     if qualifier is Qualifier.EXACT:
         return value, value
     if qualifier in (Qualifier.AT_LEAST, Qualifier.MORE_THAN, Qualifier.VAGUE):
@@ -226,11 +248,16 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
     if opened:
         j += 1
     first = read_numeral(tokens, lows, j, lexicon) if j < n else None
+    if first is None and j < n and tokens[j].kind is Kind.DIGITS:
+        first = _bare_decimal_before_scaled_range(tokens, lows, j, lexicon)
     if first is None:
         return None
     rules.append(first.rule_id)
     end = first.end
     value, vague_word, weak = first.value, first.vague_word, first.weak
+    if first.decimal == 0.0:
+        first = Numeral(first.value, first.end, first.vague_word, first.rule_id, first.weak, first.scale,
+                        float(first.value))
     lower: int | None
     upper: int | None
     # A range: "10-15", "10 to 15", "between 10 and 15".
@@ -240,8 +267,8 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         second = read_numeral(tokens, lows, end + 1, lexicon)
         if second is not None and second.vague_word is None and first.vague_word is None:
             low, high = first.value, second.value
-            if first.scale == 1 and second.scale > 1 and tokens[j].kind is Kind.DIGITS:
-                low *= second.scale  # "1-2 million": the scale belongs to both ends
+            if first.scale == 1 and second.scale > 1 and low < second.scale:
+                low = round(first.decimal * second.scale)  # "1-2 million": the scale belongs to both ends
             if low < high:
                 rules.append("range")
                 return Quantity(i, second.end, low, low, high, Qualifier.RANGE, None, False, tuple(rules))
@@ -254,9 +281,22 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         end += after[0]
     if qualifier is None:
         qualifier = Qualifier.VAGUE if vague_word else Qualifier.EXACT
-    lower, upper = _bounds(qualifier, value)
+    lower, upper = bounds_of(qualifier, value)
     return Quantity(i, end, value, lower, upper, qualifier, vague_word, weak and qualifier is Qualifier.EXACT,
                     tuple(rules))
+
+
+def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon: Lexicon) -> bool:
+    """An object noun right after the number, or after a few modifiers ("20 Grad rockets", "12 AK-47 rifles")."""
+    for k in range(j, min(len(tokens), j + 4)):
+        if lexicon.objects_after.match(lows, k):
+            return True
+        tok = tokens[k]
+        if (tok.kind is Kind.PUNCT and tok.text not in "-\u2013") or lexicon.victims.match(lows, k) \
+                or lexicon.cues.match(lows, k) or lows[k] in lexicon.linking.auxiliaries \
+                or lows[k] in lexicon.linking.prepositions or lows[k] in lexicon.linking.clause_breaks:
+            return False
+    return False
 
 
 def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexicon: Lexicon) -> bool:
@@ -269,6 +309,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     if before in lexicon.not_people_before or before in lexicon.date_words:
         return False
     if before in words.pronoun_before or before in words.indefinite_before or before2 in words.indefinite_before:
+        return False
+    if q.value == 0 or (q.weak and before in words.weak_pronoun_before):
         return False
     if q.start > 0:
         prev = tokens[q.start - 1]
@@ -283,12 +325,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
             return False
         if nxt in (":", "/", ".") and q.end + 1 < n and tokens[q.end + 1].kind is Kind.DIGITS:
             return False  # clock times, fractions, dates written 3/4
-        if lexicon.objects_after.match(lows, q.end):
+        if _counts_objects(tokens, lows, q.end, lexicon):
             return False
-        # "20 Grad rockets": one descriptive word before an object noun.
-        if q.end + 1 < n and lexicon.objects_after.match(lows, q.end + 1) and not lexicon.victims.match(lows, q.end):
-            if not lexicon.cues.match(lows, q.end):
-                return False
     lo, hi = lexicon.year_range
     text = tokens[q.end - 1].text
     if (q.end - q.start == 1 and first.kind is Kind.DIGITS and text.isdigit() and len(text) == 4

@@ -100,6 +100,7 @@ class NumberWords:
     vague: PhraseTable[int]
     indefinite_before: frozenset[str]
     pronoun_before: frozenset[str]
+    weak_pronoun_before: frozenset[str]
     weak_words: frozenset[tuple[str, ...]]
 
 
@@ -121,6 +122,7 @@ class Linking:
     projection_before: PhraseTable[bool]
     negation_before: frozenset[str]
     negation_bridge: frozenset[str]
+    prepositions: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +330,7 @@ def _load(language: str) -> Lexicon:
     num = data["numbers"]
     _require_keys("numbers", num, {"units", "tens", "scales", "scale_abbreviations", "word_joiners",
                                    "indefinite_one", "fixed", "dozen", "vague", "indefinite_before",
-                                   "pronoun_before", "weak_words"})
+                                   "pronoun_before", "weak_pronoun_before", "weak_words"})
     numbers = NumberWords(
         units=_int_map("numbers.units", num["units"]),
         tens=_int_map("numbers.tens", num["tens"]),
@@ -341,6 +343,7 @@ def _load(language: str) -> Lexicon:
         vague=_value_table("numbers.vague", num["vague"]),
         indefinite_before=_word_set("numbers.indefinite_before", num["indefinite_before"]),
         pronoun_before=_word_set("numbers.pronoun_before", num["pronoun_before"]),
+        weak_pronoun_before=_word_set("numbers.weak_pronoun_before", num["weak_pronoun_before"]),
         weak_words=frozenset(_key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])),
     )
 
@@ -357,7 +360,7 @@ def _load(language: str) -> Lexicon:
     _require_keys("linking", link, {"after_window", "before_window", "toll_window", "toll_change_before", "projection_window",
                                     "before_fillers", "auxiliaries", "clause_breaks", "object_starts",
                                     "hard_breaks", "breakdown_before", "breakdown_after", "coordinators",
-                                    "projection_before", "negation_before", "negation_bridge"})
+                                    "projection_before", "negation_before", "negation_bridge", "prepositions"})
     linking = Linking(
         after_window=int(link["after_window"]),
         before_window=int(link["before_window"]),
@@ -375,6 +378,7 @@ def _load(language: str) -> Lexicon:
         projection_before=_flag_table("linking.projection_before", link["projection_before"]),
         negation_before=_word_set("linking.negation_before", link["negation_before"]),
         negation_bridge=_word_set("linking.negation_bridge", link["negation_bridge"]),
+        prepositions=_word_set("linking.prepositions", link["prepositions"]),
     )
 
     ctx = data["context"]
