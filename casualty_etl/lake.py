@@ -21,8 +21,8 @@ categorical; pass ``partitioning=casualty_etl.tables.PARTITIONING`` to get it as
 ``filters=[("published_month", "=", "2024-03")]`` reads only that folder.
 
 Commit protocol (under the lock): roll forward pending intents; drop articles already stored for this
-extractor version (with their figures) and rejects already stored; check the frames against the pandera
-models (schema drift raises here, before anything is written); write every file of the batch to a hidden
+extractor version (with their figures) and rejects already stored; check the frames' columns and dtypes
+against the pandera models (schema drift raises here, before anything is written); write every file of the batch to a hidden
 temporary name, flushed and fsynced; write the intent (temp -> final names): the commit point; rename
 each file into place (figures, rejects, articles, then the ledger row); delete the intent. File names
 come from the content hash and the extractor version, so a retried batch replaces its own files.
@@ -61,6 +61,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
+from pandera.config import ValidationDepth, config_context
 from pandera.errors import SchemaError, SchemaErrors
 
 from casualty_etl.tables import (
@@ -295,8 +296,11 @@ def _utc_timestamp(moment: datetime | str | pd.Timestamp) -> pd.Timestamp:
 
 
 def _conforming(table: TableName, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame coerced to its model, checking the schema only (columns, dtypes): the data checks
+    already ran in ``validate_frames``, this guards against frames that did not come from there."""
     try:
-        return TABLES[table].model.validate(frame, lazy=False)
+        with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
+            return TABLES[table].model.validate(frame, lazy=False)
     except (SchemaError, SchemaErrors) as error:
         raise SchemaDriftError(f"{table.value}: frame does not match its model: {error}") from error
 

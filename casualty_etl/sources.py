@@ -8,7 +8,8 @@ content or I/O errors: whatever cannot be read becomes a ``Reject`` (stage ``rea
 code from ``normalise.Reason``; every input file yields at least one item.
 
 ``FolderSource`` reads a single file or a folder recursively, in sorted order of relative
-path parts; hidden entries (``.name``) and unknown extensions inside a folder are skipped
+path parts; hidden entries (``.name``, and ``_name`` for metadata such as a corpus manifest) and unknown
+extensions inside a folder are skipped
 silently, while a single file with an unknown extension given explicitly is rejected as
 ``unsupported_type``. Symlinked folders are not followed.
 
@@ -67,6 +68,8 @@ __all__ = [
 ]
 
 #: Default cap on the bytes of one document (a whole file, a JSON line, a CSV record).
+#: Folder entries whose names start with these are skipped (hidden files, corpus metadata).
+HIDDEN_PREFIXES = (".", "_")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 SourceItem = RawDocument | Reject
@@ -287,10 +290,10 @@ class FolderSource:
             )
 
         for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
-            dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+            dirnames[:] = [name for name in dirnames if not name.startswith(HIDDEN_PREFIXES)]
             base = Path(folder)
             for name in filenames:
-                if name.startswith(".") or Path(name).suffix.lower() not in _KIND_BY_SUFFIX:
+                if name.startswith(HIDDEN_PREFIXES) or Path(name).suffix.lower() not in _KIND_BY_SUFFIX:
                     continue
                 path = base / name
                 entries.append((_rel_parts(path, root), path))

@@ -296,9 +296,11 @@ class _Sentence:
             window = range(max(0, cue.start - lw.projection_window), cue.start)
             if link.kind is LinkKind.TOLL:
                 window = range(window.start, q.start)
+        cancel = lw.cancel_by_category.get(link.category)
         for j in window:
             if j not in self.in_quantity and (lw.projection_before.match(self.lows, j)
-                                              or self.lows[j] in lw.negation_before):
+                                              or self.lows[j] in lw.negation_before
+                                              or (cancel is not None and cancel.match(self.lows, j))):
                 return True
         # "none of the 40 passengers": a negation right before the number, across "of the".
         j = q.start - 1

@@ -274,6 +274,9 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
                 return Quantity(i, second.end, low, low, high, Qualifier.RANGE, None, False, tuple(rules))
     if opened:
         return None
+    if end + 1 < n and lows[end] in ("-", "\u2013") and tokens[end + 1].kind is Kind.DIGITS \
+            and tokens[end + 1].start == tokens[end].end:
+        return None  # "3-1": a score or a fraction, not a count
     after = lexicon.qualifiers_after.match(lows, end) if end < n else None
     if after and qualifier is None and first.vague_word is None:
         qualifier = after[1]
@@ -289,7 +292,8 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
 def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon: Lexicon) -> bool:
     """An object noun right after the number, or after a few modifiers ("20 Grad rockets", "12 AK-47 rifles")."""
     for k in range(j, min(len(tokens), j + 4)):
-        if lexicon.objects_after.match(lows, k):
+        hit = lexicon.objects_after.match(lows, k)
+        if hit and not lexicon.victims.match(lows, k + hit[0]):  # "farm workers" are people
             return True
         tok = tokens[k]
         if (tok.kind is Kind.PUNCT and tok.text not in "-\u2013") or lexicon.victims.match(lows, k) \

@@ -123,6 +123,7 @@ class Linking:
     negation_before: frozenset[str]
     negation_bridge: frozenset[str]
     prepositions: frozenset[str]
+    cancel_by_category: Mapping[Category, PhraseTable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,19 @@ def _enum_table(where: str, data: Any, enum: type) -> PhraseTable[Any]:
             raise LexiconError(f"{where}: {name!r} is not one of {[m.value for m in enum]}") from exc
         rows.extend((_key(f"{where}.{name}", p), member) for p in _words(f"{where}.{name}", phrases))
     return PhraseTable(rows)
+
+
+def _category_tables(where: str, data: Any) -> dict[Category, PhraseTable[bool]]:
+    if not isinstance(data, Mapping):
+        raise LexiconError(f"{where}: expected a mapping of categories")
+    tables = {}
+    for name, phrases in data.items():
+        try:
+            category = Category(name)
+        except ValueError as exc:
+            raise LexiconError(f"{where}: unknown category {name!r}") from exc
+        tables[category] = _flag_table(f"{where}.{name}", phrases)
+    return tables
 
 
 def _trie_regex(words: Iterable[str]) -> str:
@@ -360,7 +374,7 @@ def _load(language: str) -> Lexicon:
     _require_keys("linking", link, {"after_window", "before_window", "toll_window", "toll_change_before", "projection_window",
                                     "before_fillers", "auxiliaries", "clause_breaks", "object_starts",
                                     "hard_breaks", "breakdown_before", "breakdown_after", "coordinators",
-                                    "projection_before", "negation_before", "negation_bridge", "prepositions"})
+                                    "projection_before", "negation_before", "negation_bridge", "prepositions", "cancel_by_category"})
     linking = Linking(
         after_window=int(link["after_window"]),
         before_window=int(link["before_window"]),
@@ -379,6 +393,7 @@ def _load(language: str) -> Lexicon:
         negation_before=_word_set("linking.negation_before", link["negation_before"]),
         negation_bridge=_word_set("linking.negation_bridge", link["negation_bridge"]),
         prepositions=_word_set("linking.prepositions", link["prepositions"]),
+        cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
     )
 
     ctx = data["context"]

@@ -1,0 +1,49 @@
+# casualty-etl: `make run` and `make test` are all a new user needs (README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SHARED ?= ../shared
+
+# Prefect's local mode with project-local state, no telemetry, quiet logs.
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PREFECT_LOGGING_LEVEL ?= WARNING
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test bench eval lint clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the project (only when pyproject.toml changed)
+
+run: $(STAMP) ## Run the ETL on the bundled sample articles into data/lake and print a summary
+	$(BIN)/casualty-etl run data/samples --lake data/lake
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) ## Print throughput figures (extraction, end to end)
+	$(BIN)/python bench/bench_extract.py
+
+eval: $(STAMP) ## Score the extractor on the dev gold sets in ../shared/eval
+	@if [ -d "$(SHARED)/eval" ]; then \
+	  $(BIN)/casualty-etl evaluate $(SHARED)/eval/dev.jsonl --categories killed,injured,displaced,missing; \
+	  $(BIN)/casualty-etl evaluate $(SHARED)/eval/dev-displacement.jsonl --categories killed,injured,displaced,missing; \
+	else echo "no $(SHARED)/eval here: nothing to score"; fi
+
+lint: $(STAMP) ## Check the code with ruff
+	$(BIN)/ruff check casualty_etl flows schemas tests bench
+
+clean: ## Remove the lake, Prefect state and caches (keeps .venv)
+	rm -rf data/lake .prefect .pytest_cache .ruff_cache .hypothesis bench/out
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

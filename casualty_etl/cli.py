@@ -1,0 +1,206 @@
+"""The ``casualty-etl`` command line.
+
+Commands:
+  run       sources -> Prefect flow -> Parquet lake, with a progress bar and a closing summary
+  extract   JSON lines of {"id", "text"} -> JSON lines of {"id", "figures"} (no Prefect, no lake)
+  evaluate  score the extractor (or a predictions file) against a gold file
+
+A bad invocation prints one line ``casualty-etl: error: ...`` on stderr and exits 2. Prefect is
+imported only by ``run``, after its environment defaults are set: state in a project-local
+``.prefect`` folder (unless PREFECT_HOME or PREFECT_API_URL is set), telemetry off, and
+Prefect's own logging at WARNING so the terminal shows this tool's output, not Prefect's.
+
+Deliberately not here: any extraction or storage logic; each command calls the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from casualty_etl import EXTRACTOR_VERSION, __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Turn news and humanitarian reports into validated casualty statistics.")
+err = Console(stderr=True)
+out = Console()
+
+#: Prefect settings applied when the user has not set them (see the module docstring).
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+}
+
+
+def configure_prefect_environment(project_dir: Path | None = None) -> None:
+    """Set Prefect's environment defaults before Prefect is imported."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    if "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
+        os.environ["PREFECT_HOME"] = str((project_dir or Path.cwd()) / ".prefect")
+
+
+def _fail(message: str) -> None:
+    raise click.UsageError(message)
+
+
+@app.command()
+def run(
+    sources: Annotated[list[str] | None, typer.Argument(help="Files or folders to read (default: data/samples).")] = None,
+    lake: Annotated[str, typer.Option(help="Lake root: a folder or an fsspec URL.")] = "data/lake",
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")] = 200,
+    runner: Annotated[str, typer.Option(help="Task runner: thread, process or dask.")] = "thread",
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel batches (default: per runner).")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="Scheduler of an existing Dask cluster.")] = None,
+    reextract: Annotated[bool, typer.Option(help="Extract again articles already in the lake.")] = False,
+) -> None:
+    """Run the ETL flow: read sources, extract casualty figures, write validated Parquet tables."""
+    paths = list(sources or ["data/samples"])
+    missing = [p for p in paths if "://" not in p and not Path(p).exists()]
+    if missing:
+        _fail(f"no such file or folder: {missing[0]}")
+    if runner not in ("thread", "process", "dask"):
+        _fail(f"--runner must be thread, process or dask, not {runner!r}")
+    configure_prefect_environment()
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from flows.etl import Runner, run_etl, set_progress_listener
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed} documents"), TimeElapsedColumn(),
+                        console=err, transient=True, disable=not err.is_terminal)
+    with progress:
+        bar = progress.add_task("extracting", total=None)
+        set_progress_listener(lambda s: progress.advance(bar, s.documents))
+        try:
+            summary = run_etl(paths, lake, batch_size=batch_size, runner=Runner(runner), workers=workers,
+                              dask_address=dask_address, reextract=reextract)
+        finally:
+            set_progress_listener(None)
+    _print_summary(summary)
+
+
+def _print_summary(summary) -> None:
+    table = Table(title=f"casualty-etl run into {summary.lake}", show_header=True)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("documents read", str(summary.documents))
+    table.add_row("articles written", str(summary.articles_written))
+    table.add_row("articles already in the lake", str(summary.articles_known))
+    table.add_row("figures written", str(summary.figures_written))
+    for name, n in summary.figures_by_category:
+        table.add_row(f"  {name}", str(n))
+    rejects = sum(n for _, n in summary.rejects_by_reason)
+    table.add_row("rejects", str(rejects))
+    for name, n in summary.rejects_by_reason:
+        table.add_row(f"  {name}", str(n))
+    table.add_row("files written", str(summary.files_written))
+    table.add_row("batches", str(summary.batches))
+    table.add_row("elapsed", f"{summary.seconds:.1f} s")
+    out.print(table)
+    out.print(f'Load it: pd.read_parquet("{summary.lake}/figures")')
+
+
+@app.command()
+def extract(
+    input_path: Annotated[Path, typer.Argument(metavar="IN.jsonl", help='JSON lines with "id" and "text".')],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the figures (JSON lines).")],
+    language: Annotated[str, typer.Option("--lang", help="Lexicon language.")] = "en",
+) -> None:
+    """Extract figures from JSON lines, without Prefect and without a lake (the extractor's public contract)."""
+    from casualty_etl.extract import extract as extract_figures
+    from casualty_etl.lexicon import LexiconError, load_lexicon
+
+    if not input_path.is_file():
+        _fail(f"no such file: {input_path}")
+    try:
+        load_lexicon(language)
+    except LexiconError as exc:
+        _fail(str(exc))
+    n_docs = n_figures = 0
+    with input_path.open(encoding="utf-8") as fh, output.open("w", encoding="utf-8") as sink:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                doc_id, text = record["id"], record["text"]
+                if not isinstance(text, str):
+                    raise TypeError("text is not a string")
+            except (ValueError, KeyError, TypeError) as exc:
+                _fail(f"{input_path}:{n}: not a JSON object with \"id\" and \"text\" ({exc})")
+            figures = extract_figures(text, language)
+            sink.write(json.dumps({"id": doc_id, "figures": [f.to_json() for f in figures]},
+                                  ensure_ascii=False) + "\n")
+            n_docs += 1
+            n_figures += len(figures)
+    err.print(f"{n_docs} documents, {n_figures} figures -> {output}")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(metavar="GOLD.jsonl", help="Gold file in the ../shared/eval format.")],
+    predictions: Annotated[Path | None, typer.Option(help="Score this predictions file instead of running the extractor.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the scores as JSON.")] = None,
+    categories: Annotated[str, typer.Option(help="Comma-separated categories to score (default: all).")] = "",
+    exclude_qualifiers: Annotated[str, typer.Option(help="Gold qualifiers to treat as don't-care.")] = "",
+    exclude_scopes: Annotated[str, typer.Option(help="Gold scopes to treat as don't-care.")] = "",
+) -> None:
+    """Score the extractor against a gold file: precision, recall and F1, lenient and strict."""
+    from casualty_etl.evaluate import load_gold, load_predictions, predict, render, score, scores_to_json
+
+    if not gold.is_file():
+        _fail(f"no such file: {gold}")
+    if predictions is not None and not predictions.is_file():
+        _fail(f"no such file: {predictions}")
+
+    def split(value: str) -> frozenset[str]:
+        return frozenset(x.strip() for x in value.split(",") if x.strip())
+
+    documents = load_gold(gold)
+    preds = load_predictions(predictions) if predictions is not None else predict(documents)
+    scores = score(documents, preds, categories=split(categories) or None,
+                   exclude_qualifiers=split(exclude_qualifiers), exclude_scopes=split(exclude_scopes))
+    out.print(render(scores, title=f"{gold.name} (extractor {EXTRACTOR_VERSION})"))
+    if json_path is not None:
+        json_path.write_text(json.dumps(scores_to_json(scores), indent=2) + "\n", encoding="utf-8")
+
+
+@app.command()
+def version() -> None:
+    """Print the package and extractor versions."""
+    out.print(f"casualty-etl {__version__}, extractor {EXTRACTOR_VERSION}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point: one-line errors and exit code 2 on a bad invocation."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="casualty-etl", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # Help was requested implicitly: print it, exit 0 only when asked for it explicitly.
+        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        sys.exit(2)
+    except click.UsageError as exc:
+        print(f"casualty-etl: error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        print("casualty-etl: aborted", file=sys.stderr)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

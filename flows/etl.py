@@ -1,0 +1,153 @@
+"""The ETL flow: sources -> batches -> one Prefect task per batch -> lake -> run summary.
+
+Input: source paths, a lake root, a batch size and a task runner. Output: a
+:class:`~casualty_etl.pipeline.RunSummary` (also published as a Prefect markdown artifact).
+One task run per batch of documents (hundreds), never one per article: Prefect's local
+server stalls on thousands of task runs (see NOTES-stack). At most ``max_in_flight`` batches
+are in memory at once, so memory stays flat however large the sources are.
+
+Retries apply to transient I/O errors only (a lake lock timeout, a full or busy filesystem);
+a bug or bad data is not retried. Re-running after a crash is safe without any Prefect cache:
+the lake skips articles it already holds and a retried batch replaces its own files.
+
+Deliberately not here: what a batch does (``casualty_etl.pipeline``), CLI output (``cli``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import wait as wait_futures
+from enum import StrEnum
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.context import get_run_context
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+from casualty_etl import EXTRACTOR_VERSION
+from casualty_etl.lake import Lake
+from casualty_etl.pipeline import Batch, BatchSummary, RunSummary, plan_batches, process_batch, summarise
+from casualty_etl.sources import iter_documents
+
+#: Called after each finished batch (the CLI's progress bar); not a flow parameter, so runs stay serialisable.
+_progress_listener: Callable[[BatchSummary], None] | None = None
+
+
+def set_progress_listener(listener: Callable[[BatchSummary], None] | None) -> None:
+    global _progress_listener
+    _progress_listener = listener
+
+
+class Runner(StrEnum):
+    THREAD = "thread"
+    PROCESS = "process"
+    DASK = "dask"
+
+
+_TRANSIENT = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
+
+
+def _transient_only(task_, task_run, state) -> bool:
+    """Retry a batch only when it failed on an I/O hiccup, not on a bug or bad data."""
+    try:
+        state.result()
+    except _TRANSIENT:
+        return True
+    except OSError as exc:
+        return exc.errno is not None and exc.errno in (11, 16, 28, 116)  # EAGAIN, EBUSY, ENOSPC, ESTALE
+    except Exception:
+        return False
+    return False
+
+
+@task(name="process-batch", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_transient_only,
+      task_run_name="batch-{batch.key}", persist_result=False)
+def process_batch_task(batch: Batch, lake_root: str, run_id: str, extractor_version: str,
+                       reextract: bool) -> BatchSummary:
+    return process_batch(batch, lake_root, run_id=run_id, extractor_version=extractor_version,
+                         reextract=reextract)
+
+
+@flow(name="casualty-etl", log_prints=True, validate_parameters=False, persist_result=False)
+def etl(
+    sources: Sequence[str] = ("data/samples",),
+    lake: str = "data/lake",
+    batch_size: int = 200,
+    reextract: bool = False,
+    max_in_flight: int = 4,
+) -> RunSummary:
+    """Read ``sources``, extract every casualty figure and commit validated tables to ``lake``."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    run_id = str(get_run_context().flow_run.id)
+    swept = Lake(lake).sweep_stale()
+    if swept.rolled_forward or swept.removed_temp_files:
+        logger.warning("lake repaired: %d batch(es) completed, %d stale temporary file(s) removed",
+                       len(swept.rolled_forward), len(swept.removed_temp_files))
+    summaries: list[BatchSummary] = []
+    in_flight = []
+
+    def collect(done_future) -> None:
+        summary = done_future.result()
+        summaries.append(summary)
+        if _progress_listener is not None:
+            _progress_listener(summary)
+
+    for batch in plan_batches(iter_documents(list(sources)), batch_size):
+        in_flight.append(process_batch_task.submit(batch, lake, run_id, EXTRACTOR_VERSION, reextract))
+        if len(in_flight) >= max_in_flight:
+            done, _ = wait_futures([f.wrapped_future for f in in_flight], return_when=FIRST_COMPLETED)
+            for future in [f for f in in_flight if f.wrapped_future in done]:
+                in_flight.remove(future)
+                collect(future)
+    for future in in_flight:
+        collect(future)
+    summaries.sort(key=lambda s: s.batch_key)
+    summary = summarise(run_id, lake, summaries, time.perf_counter() - started)
+    create_markdown_artifact(key="casualty-etl-run", markdown=_markdown(summary),
+                             description="What this run read, extracted, rejected and wrote")
+    logger.info("run %s: %d documents, %d figures, %d rejects", run_id, summary.documents,
+                summary.figures_written, sum(n for _, n in summary.rejects_by_reason))
+    return summary
+
+
+def _markdown(summary: RunSummary) -> str:
+    rows = [
+        "| measure | value |",
+        "|---|---|",
+        f"| batches | {summary.batches} |",
+        f"| documents read | {summary.documents} |",
+        f"| articles written | {summary.articles_written} |",
+        f"| articles already in the lake | {summary.articles_known} |",
+        f"| figures written | {summary.figures_written} |",
+        f"| files written | {summary.files_written} |",
+        f"| seconds | {summary.seconds:.1f} |",
+    ]
+    rows += [f"| figures: {name} | {n} |" for name, n in summary.figures_by_category]
+    rows += [f"| rejects: {name} | {n} |" for name, n in summary.rejects_by_reason]
+    return f"# casualty-etl run `{summary.run_id}`\n\nLake: `{summary.lake}`, extractor " \
+           f"{summary.extractor_version}\n\n" + "\n".join(rows) + "\n"
+
+
+def task_runner_for(runner: Runner, *, workers: int | None = None, dask_address: str | None = None):
+    """The Prefect task runner of a ``--runner`` choice."""
+    if runner is Runner.THREAD:
+        return ThreadPoolTaskRunner(max_workers=workers or 4)
+    if runner is Runner.PROCESS:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    from prefect_dask import DaskTaskRunner  # optional extra: pip install casualty-etl[dask]
+
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    # Threads in one worker process share this process's Prefect API (an ephemeral server per
+    # worker process would be started otherwise); use --dask-address for a real cluster.
+    return DaskTaskRunner(cluster_kwargs={"n_workers": 1, "processes": False, "threads_per_worker": workers or 2})
+
+
+def run_etl(sources: Sequence[str], lake: str, *, batch_size: int = 200, runner: Runner = Runner.THREAD,
+            workers: int | None = None, dask_address: str | None = None, reextract: bool = False) -> RunSummary:
+    """Run the flow with the chosen task runner (what ``casualty-etl run`` calls)."""
+    configured = etl.with_options(task_runner=task_runner_for(runner, workers=workers, dask_address=dask_address))
+    return configured(sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract)
