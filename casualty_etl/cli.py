@@ -20,17 +20,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
 
 import click
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from casualty_etl import EXTRACTOR_VERSION, __version__
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Turn news and humanitarian reports into validated casualty statistics.")
 err = Console(stderr=True)
 out = Console()
 
@@ -56,23 +52,30 @@ def _fail(message: str) -> None:
     raise click.UsageError(message)
 
 
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casualty-etl")
+def app() -> None:
+    """Turn news and humanitarian reports into validated casualty statistics."""
+
+
 @app.command()
-def run(
-    sources: Annotated[list[str] | None, typer.Argument(help="Files or folders to read (default: data/samples).")] = None,
-    lake: Annotated[str, typer.Option(help="Lake root: a folder or an fsspec URL.")] = "data/lake",
-    batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")] = 200,
-    runner: Annotated[str, typer.Option(help="Task runner: thread, process or dask.")] = "thread",
-    workers: Annotated[int | None, typer.Option(min=1, help="Parallel batches (default: per runner).")] = None,
-    dask_address: Annotated[str | None, typer.Option(help="Scheduler of an existing Dask cluster.")] = None,
-    reextract: Annotated[bool, typer.Option(help="Extract again articles already in the lake.")] = False,
-) -> None:
-    """Run the ETL flow: read sources, extract casualty figures, write validated Parquet tables."""
+@click.argument("sources", nargs=-1)
+@click.option("--lake", default="data/lake", show_default=True, help="Lake root: a folder or an fsspec URL.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Documents per Prefect task.")
+@click.option("--runner", type=click.Choice(["thread", "process", "dask"]), default="thread", show_default=True,
+              help="Prefect task runner.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Parallel batches (default: per runner).")
+@click.option("--dask-address", default=None, help="Scheduler address of an existing Dask cluster.")
+@click.option("--reextract", is_flag=True, help="Extract again the articles already in the lake.")
+def run(sources: tuple[str, ...], lake: str, batch_size: int, runner: str, workers: int | None,
+        dask_address: str | None, reextract: bool) -> None:
+    """Run the ETL flow: read SOURCES (files or folders; default data/samples), extract casualty
+    figures and write validated Parquet tables into the lake."""
     paths = list(sources or ["data/samples"])
     missing = [p for p in paths if "://" not in p and not Path(p).exists()]
     if missing:
         _fail(f"no such file or folder: {missing[0]}")
-    if runner not in ("thread", "process", "dask"):
-        _fail(f"--runner must be thread, process or dask, not {runner!r}")
     configure_prefect_environment()
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -114,12 +117,13 @@ def _print_summary(summary) -> None:
 
 
 @app.command()
-def extract(
-    input_path: Annotated[Path, typer.Argument(metavar="IN.jsonl", help='JSON lines with "id" and "text".')],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the figures (JSON lines).")],
-    language: Annotated[str, typer.Option("--lang", help="Lexicon language.")] = "en",
-) -> None:
-    """Extract figures from JSON lines, without Prefect and without a lake (the extractor's public contract)."""
+@click.argument("input_path", metavar="IN.jsonl", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Where to write the figures (JSON lines).")
+@click.option("--lang", "language", default="en", show_default=True, help="Lexicon language.")
+def extract(input_path: Path, output: Path, language: str) -> None:
+    """Extract figures from IN.jsonl (lines of {"id", "text"}) into JSON lines of {"id", "figures"},
+    without Prefect and without a lake: the extractor's public contract."""
     from casualty_etl.extract import extract as extract_figures
     from casualty_etl.lexicon import LexiconError, load_lexicon
 
@@ -150,15 +154,18 @@ def extract(
 
 
 @app.command()
-def evaluate(
-    gold: Annotated[Path, typer.Argument(metavar="GOLD.jsonl", help="Gold file in the ../shared/eval format.")],
-    predictions: Annotated[Path | None, typer.Option(help="Score this predictions file instead of running the extractor.")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the scores as JSON.")] = None,
-    categories: Annotated[str, typer.Option(help="Comma-separated categories to score (default: all).")] = "",
-    exclude_qualifiers: Annotated[str, typer.Option(help="Gold qualifiers to treat as don't-care.")] = "",
-    exclude_scopes: Annotated[str, typer.Option(help="Gold scopes to treat as don't-care.")] = "",
-) -> None:
-    """Score the extractor against a gold file: precision, recall and F1, lenient and strict."""
+@click.argument("gold", metavar="GOLD.jsonl", type=click.Path(path_type=Path))
+@click.option("--predictions", type=click.Path(path_type=Path), default=None,
+              help="Score this predictions file instead of running the extractor.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
+              help="Also write the scores as JSON.")
+@click.option("--categories", default="", help="Comma-separated categories to score (default: all).")
+@click.option("--exclude-qualifiers", default="", help="Gold qualifiers to treat as don't-care.")
+@click.option("--exclude-scopes", default="", help="Gold scopes to treat as don't-care.")
+def evaluate(gold: Path, predictions: Path | None, json_path: Path | None, categories: str,
+             exclude_qualifiers: str, exclude_scopes: str) -> None:
+    """Score the extractor (or a predictions file) against GOLD.jsonl: precision, recall and F1 per
+    category and micro-averaged, lenient (category + value) and strict (+ qualifier)."""
     from casualty_etl.evaluate import load_gold, load_predictions, predict, render, score, scores_to_json
 
     if not gold.is_file():
@@ -178,19 +185,14 @@ def evaluate(
         json_path.write_text(json.dumps(scores_to_json(scores), indent=2) + "\n", encoding="utf-8")
 
 
-@app.command()
-def version() -> None:
-    """Print the package and extractor versions."""
-    out.print(f"casualty-etl {__version__}, extractor {EXTRACTOR_VERSION}")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: one-line errors and exit code 2 on a bad invocation."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="casualty-etl", standalone_mode=False)
+        code = app.main(args=list(argv) if argv is not None else None, prog_name="casualty-etl",
+                        standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.NoArgsIsHelpError as exc:
-        # Help was requested implicitly: print it, exit 0 only when asked for it explicitly.
-        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
         sys.exit(2)
     except click.UsageError as exc:
         print(f"casualty-etl: error: {exc.format_message()}", file=sys.stderr)
@@ -199,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("casualty-etl: aborted", file=sys.stderr)
         sys.exit(130)
     except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        print(f"casualty-etl: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(exc.exit_code)
 
 

@@ -16,16 +16,19 @@ Layout (``root`` is a local path or an fsspec URL)::
 
 Readers (``pd.read_parquet``, pyarrow datasets) skip names starting with ``.`` or ``_``. A plain
 ``pd.read_parquet("<root>/figures")`` gives category-like columns as categoricals, counts as ``Int64``,
-timestamps as ``datetime64[us, UTC]``, list columns as numpy arrays, and ``published_month`` as a
+timestamps as ``datetime64[us, UTC]`` (microseconds on purpose: Parquet's native unit and pandas 3's
+parsing unit, with no year-2262 limit), list columns as numpy arrays, and ``published_month`` as a
 categorical; pass ``partitioning=casualty_etl.tables.PARTITIONING`` to get it as a string.
 ``filters=[("published_month", "=", "2024-03")]`` reads only that folder.
 
-Commit protocol (under the lock): roll forward pending intents; drop articles already stored for this
-extractor version (with their figures) and rejects already stored; check the frames' columns and dtypes
-against the pandera models (schema drift raises here, before anything is written); write every file of the batch to a hidden
-temporary name, flushed and fsynced; write the intent (temp -> final names): the commit point; rename
-each file into place (figures, rejects, articles, then the ledger row); delete the intent. File names
-come from the content hash and the extractor version, so a retried batch replaces its own files.
+Commit protocol: check the frames' columns and dtypes against the pandera models (schema drift raises
+here, before anything is written); then, under the lock: roll forward pending intents; drop articles
+already stored for this extractor version (with their figures) and rejects already stored; write every
+file of the batch to a hidden temporary name, flushed and fsynced; write the intent (temp -> final
+names): the commit point; rename each file into place (figures, rejects, articles, then the ledger row);
+delete the intent. File names come from the content hash and the extractor version, so a retried batch
+replaces its own files. Stored rows are never rewritten: re-extracting with the same extractor version
+adds nothing, a new version is stored alongside (tell them apart by ``extractor_version``).
 A writer killed before the intent leaves only hidden temporary files (``sweep_stale`` deletes them); one
 killed after it leaves an intent that the next commit or ``sweep_stale`` completes. Until then a reader
 may see part of that batch (figures before their articles): the only window where tables are not whole
@@ -84,6 +87,13 @@ TEMP_SUFFIX = ".tmp"
 #: that counts as known always has its figures stored; the ledger row last.
 PUBLISH_ORDER = (TableName.FIGURES, TableName.REJECTS, TableName.ARTICLES, TableName.RUNS)
 
+#: The id column of each data table: what "already stored" means.
+KEY_COLUMNS = {
+    TableName.ARTICLES: "article_id",
+    TableName.FIGURES: "figure_id",
+    TableName.REJECTS: "reject_id",
+}
+
 #: Called with the name of each step of a commit ("temps_written", "intent_written", "published:<n>",
 #: "done"): a fault-injection point for crash tests, a no-op otherwise.
 CommitStepHook = Callable[[str], None]
@@ -101,7 +111,7 @@ class CommitResult:
     run_id: str
     committed: bool
     content_hash: str | None
-    files: tuple[str, ...]  # relative to the root, data files then the ledger file
+    files: tuple[str, ...]  # relative to the root, in publish order (the ledger file last)
     n_articles: int
     n_figures: int
     n_rejects: int
@@ -414,44 +424,33 @@ class Lake:
     ) -> CommitResult:
         """Store the rows of a validated batch that the lake does not hold yet (see the module contract).
 
-        Raises ``SchemaDriftError`` for frames that do not match the table models (frames not produced
-        by ``validate_frames``), before writing anything.
+        ``batch_key`` names the batch in the ledger (e.g. its sources); ``pipeline_seconds`` is the time the
+        caller spent producing it. Raises ``SchemaDriftError`` for frames that do not match the table
+        models (frames not produced by ``validate_frames``), before writing anything.
         """
+        conforming = {
+            TableName.ARTICLES: _conforming(TableName.ARTICLES, frames.articles),
+            TableName.FIGURES: _conforming(TableName.FIGURES, frames.figures),
+            TableName.REJECTS: _conforming(TableName.REJECTS, frames.rejects),
+        }
         waiting_since = time.monotonic()
         with self._storage.lock(self.lock_timeout):
             lock_wait = time.monotonic() - waiting_since
             started = time.monotonic()
             self._roll_forward()
-            version = frames.extractor_version
-            articles = frames.articles[~frames.articles["article_id"].isin(self.known_article_ids(version))]
-            figures = frames.figures[frames.figures["article_id"].isin(articles["article_id"])]
-            known_rejects = self._known_ids(TableName.REJECTS, "reject_id", version)
-            rejects = frames.rejects[~frames.rejects["reject_id"].isin(known_rejects)].copy()
-            rejects["run_id"] = rejects["run_id"].fillna(run_id)
-            new = {TableName.ARTICLES: articles, TableName.FIGURES: figures, TableName.REJECTS: rejects}
-            skipped = len(frames.articles) - len(articles)
+            new = self._not_stored(conforming, frames.extractor_version, run_id)
+            n_skipped = len(frames.articles) - len(new[TableName.ARTICLES])
             if all(frame.empty for frame in new.values()):
-                return CommitResult(batch_key, run_id, False, None, (), 0, 0, 0, skipped)
-            new = {table: _conforming(table, frame) for table, frame in new.items()}
+                return CommitResult(batch_key, run_id, False, None, (), 0, 0, 0, n_skipped)
 
-            hashes = {
-                TableName.ARTICLES: _ids_hash(list(articles["article_id"])),
-                TableName.FIGURES: _ids_hash(list(figures["figure_id"])),
-                TableName.REJECTS: _ids_hash(list(rejects["reject_id"])),
-            }
-            content_hash = hashlib.sha256(
-                "\n".join([version, *(hashes[table] for table in hashes)]).encode("utf-8")
-            ).hexdigest()
-            file_name = f"part-{content_hash[:32]}-{_version_slug(version)}.parquet"
+            hashes = {table: _ids_hash(list(frame[KEY_COLUMNS[table]])) for table, frame in new.items()}
+            content_hash = _ids_hash([frames.extractor_version, *hashes.values()])
+            file_name = f"part-{content_hash[:32]}-{_version_slug(frames.extractor_version)}.parquet"
             planned = [
-                planned
-                for table, frame in new.items()
-                for planned in self._plan(TABLES[table], frame, file_name)
+                item for table, frame in new.items() for item in self._plan(TABLES[table], frame, file_name)
             ]
-            for planned_file in planned:
-                self._storage.write(planned_file.temp, planned_file.data)
-            data_files = [planned_file.final for planned_file in planned]
-
+            for item in planned:
+                self._storage.write(item.temp, item.data)
             ledger = typed_frame(
                 RunsSchema,
                 {
@@ -459,49 +458,66 @@ class Lake:
                     "batch_key": [batch_key],
                     "content_hash": [content_hash],
                     "committed_at": [datetime.now(UTC)],
-                    "extractor_version": [version],
-                    "n_articles": [len(articles)],
-                    "n_figures": [len(figures)],
-                    "n_rejects": [len(rejects)],
-                    "n_skipped_articles": [skipped],
+                    "extractor_version": [frames.extractor_version],
+                    "n_articles": [len(new[TableName.ARTICLES])],
+                    "n_figures": [len(new[TableName.FIGURES])],
+                    "n_rejects": [len(new[TableName.REJECTS])],
+                    "n_skipped_articles": [n_skipped],
                     "articles_hash": [hashes[TableName.ARTICLES]],
                     "figures_hash": [hashes[TableName.FIGURES]],
                     "rejects_hash": [hashes[TableName.REJECTS]],
-                    "files": [data_files],
+                    "files": [[item.final for item in planned]],
                     "pipeline_seconds": [pipeline_seconds],
                     "lock_wait_seconds": [lock_wait],
                     "write_seconds": [time.monotonic() - started],
                 },
             )
-            planned += self._plan(TABLES[TableName.RUNS], RunsSchema.validate(ledger), file_name)
-            self._storage.write(planned[-1].temp, planned[-1].data)
+            ledger_file = self._plan(TABLES[TableName.RUNS], RunsSchema.validate(ledger), file_name)
+            self._storage.write(ledger_file[0].temp, ledger_file[0].data)
+            planned += ledger_file
             self._step("temps_written")
-
-            planned.sort(key=lambda item: PUBLISH_ORDER.index(item.table))
-            intent = _join(PENDING_DIR, f"{content_hash}.json")
-            intent_temp = _temp_name(intent)
-            moves = [[item.temp, item.final] for item in planned]
-            payload = json.dumps({"content_hash": content_hash, "batch_key": batch_key, "moves": moves})
-            self._storage.write(intent_temp, payload.encode("utf-8"))
-            self._storage.replace(intent_temp, intent)
-            self._step("intent_written")
-
-            for number, item in enumerate(planned, start=1):
-                self._storage.replace(item.temp, item.final)
-                self._step(f"published:{number}")
-            self._storage.remove(intent)
-            self._step("done")
+            self._publish(planned, content_hash, batch_key)
         return CommitResult(
             batch_key=batch_key,
             run_id=run_id,
             committed=True,
             content_hash=content_hash,
             files=tuple(item.final for item in planned),
-            n_articles=len(articles),
-            n_figures=len(figures),
-            n_rejects=len(rejects),
-            n_skipped_articles=skipped,
+            n_articles=len(new[TableName.ARTICLES]),
+            n_figures=len(new[TableName.FIGURES]),
+            n_rejects=len(new[TableName.REJECTS]),
+            n_skipped_articles=n_skipped,
         )
+
+    def _not_stored(
+        self, frames: dict[TableName, pd.DataFrame], extractor_version: str, run_id: str
+    ) -> dict[TableName, pd.DataFrame]:
+        """The rows the lake does not hold yet: new articles with their figures, new rejects (run id set)."""
+        articles = frames[TableName.ARTICLES]
+        articles = articles[~articles["article_id"].isin(self.known_article_ids(extractor_version))]
+        figures = frames[TableName.FIGURES]
+        figures = figures[figures["article_id"].isin(articles["article_id"])]
+        rejects = frames[TableName.REJECTS]
+        known_rejects = self._known_ids(TableName.REJECTS, "reject_id", extractor_version)
+        rejects = rejects[~rejects["reject_id"].isin(known_rejects)].copy()
+        rejects["run_id"] = rejects["run_id"].fillna(run_id)
+        return {TableName.ARTICLES: articles, TableName.FIGURES: figures, TableName.REJECTS: rejects}
+
+    def _publish(self, planned: list[_PlannedFile], content_hash: str, batch_key: str) -> None:
+        """Write the intent (the commit point), rename every temporary file into place, drop the intent."""
+        planned = sorted(planned, key=lambda item: PUBLISH_ORDER.index(item.table))
+        intent = _join(PENDING_DIR, f"{content_hash}.json")
+        intent_temp = _temp_name(intent)
+        moves = [[item.temp, item.final] for item in planned]
+        payload = json.dumps({"content_hash": content_hash, "batch_key": batch_key, "moves": moves})
+        self._storage.write(intent_temp, payload.encode("utf-8"))
+        self._storage.replace(intent_temp, intent)
+        self._step("intent_written")
+        for number, item in enumerate(planned, start=1):
+            self._storage.replace(item.temp, item.final)
+            self._step(f"published:{number}")
+        self._storage.remove(intent)
+        self._step("done")
 
     def _plan(self, spec: TableSpec, frame: pd.DataFrame, file_name: str) -> list[_PlannedFile]:
         """One file per partition of ``frame`` (none for an empty frame)."""

@@ -16,8 +16,9 @@ tz-aware.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -28,6 +29,7 @@ from pandera.pandas import DataFrameModel
 
 from casualty_etl.model import ExtractedArticle, Figure, Reject
 from schemas import (
+    SHA256_HEX_PATTERN,
     UNKNOWN_MONTH,
     ArticlesSchema,
     FiguresSchema,
@@ -35,6 +37,11 @@ from schemas import (
     RunsSchema,
     TableName,
 )
+
+#: Source or reason of a reject that came without one.
+UNKNOWN = "unknown"
+_SHA256 = re.compile(SHA256_HEX_PATTERN.strip("^$"))
+_TABLE_NAMES = frozenset(name.value for name in TableName)
 
 #: Longest excerpt / failure case / detail kept in a reject row, in characters.
 EXCERPT_CHARS = 200
@@ -253,6 +260,29 @@ def published_month_of(moment: datetime | None) -> str:
 # --- records -> frames ----------------------------------------------------------------------------
 
 
+def _storable(reject: Reject) -> Reject:
+    """The reject with every field in the form the ``rejects`` table accepts, so a reject is never lost:
+    an empty source or reason becomes ``unknown``, a malformed article id or an unknown table name moves
+    into ``detail``, texts are clipped."""
+    detail = reject.detail
+    article_id = reject.article_id
+    if article_id is not None and not _SHA256.fullmatch(article_id):
+        detail, article_id = f"{detail} [article_id: {article_id!r}]", None
+    table = reject.table
+    if table is not None and table not in _TABLE_NAMES:
+        detail, table = f"{detail} [table: {table!r}]", None
+    return replace(
+        reject,
+        source=reject.source or UNKNOWN,
+        reason=reject.reason or UNKNOWN,
+        detail=_clip(detail, DETAIL_CHARS) or "",
+        article_id=article_id,
+        table=table,
+        failure_case=_clip(reject.failure_case, EXCERPT_CHARS),
+        excerpt=_clip(reject.excerpt, EXCERPT_CHARS),
+    )
+
+
 def rejects_frame(
     rejects: Sequence[Reject],
     *,
@@ -261,10 +291,11 @@ def rejects_frame(
     subject_ids: Sequence[str | None] | None = None,
     run_id: str | None = None,
 ) -> pd.DataFrame:
-    """Reject records -> rows of the ``rejects`` table (texts clipped, ids derived)."""
+    """Reject records -> rows of the ``rejects`` table (made storable, ids derived)."""
     subjects = list(subject_ids) if subject_ids is not None else [None] * len(rejects)
     if len(subjects) != len(rejects):
         raise ValueError("subject_ids must have one entry per reject")
+    rejects = [_storable(reject) for reject in rejects]
     return typed_frame(
         RejectsSchema,
         {
@@ -277,11 +308,11 @@ def rejects_frame(
             "article_id": [r.article_id for r in rejects],
             "stage": [r.stage.value for r in rejects],
             "reason": [r.reason for r in rejects],
-            "detail": [_clip(r.detail, DETAIL_CHARS) for r in rejects],
+            "detail": [r.detail for r in rejects],
             "table": [r.table for r in rejects],
             "column": [r.column for r in rejects],
-            "failure_case": [_clip(r.failure_case, EXCERPT_CHARS) for r in rejects],
-            "excerpt": [_clip(r.excerpt, EXCERPT_CHARS) for r in rejects],
+            "failure_case": [r.failure_case for r in rejects],
+            "excerpt": [r.excerpt for r in rejects],
             "extractor_version": [extractor_version] * len(rejects),
             "rejected_at": [rejected_at] * len(rejects),
         },

@@ -6,8 +6,8 @@ rejects (a figure of a rejected article leaves with it, reason ``article_rejecte
 one reject per failing row (``stage=validate``, ``reason=schema:<column>:<check>`` for a column check or
 ``schema:<check>`` for a dataframe-wide one; every failed check of the row is listed in ``detail``).
 A failure that concerns the whole table (unknown or missing column, a dtype no row can take) rejects
-every row of that table, so a drifted frame never reaches the lake. Bad data never raises; only a bug
-in building rejects does.
+every row of that table, so a drifted frame never reaches the lake. Bad data never raises (upstream
+rejects are stored as they can be, see ``tables.rejects_frame``); only a bug in this module does.
 
 Deliberately not here: whether rows are already in the lake, and writing (``casualty_etl.lake``).
 """

@@ -1,8 +1,12 @@
 """Stage 6: read the context of a link: victims, unit, scope, status and who said it.
 
 Input: a :class:`Link`, the tokens of its sentence and the lexicon. Output: a
-:class:`Context` record. Scope and status come from phrases anywhere in the sentence
-(lexicon ``context``); a breakdown link is always scope breakdown. A first-person sentence
+:class:`Context` record. Scope and status come from lexicon phrases (``context``) in the
+figure's own clause (bounded by clause-break words, ``;``/``:``/brackets and commas that do not
+open a coordination), in a fronted adverbial that opens the sentence ("Since 19 September, ...",
+"Ten years ago, ..."), or, for the sentence-wide statuses estimate and unconfirmed ("according
+to UN estimates"), anywhere in the sentence. Phrases inside the figure's own cue do not count
+("claimed the lives of" is no claim). A breakdown link is always scope breakdown. A first-person sentence
 whose cue is active ("we killed 10 soldiers") is a claim by a party. The source is the noun
 phrase of "according to X", "X said" or "said X".
 
@@ -37,8 +41,46 @@ def read_context(link: Link, text: str, tokens: tuple[Token, ...], lows: list[st
     """``text`` is the document the token offsets point into."""
     victim, phrase, victim_end = _victim(link, text, tokens, lows, lexicon)
     unit = Unit.HOUSEHOLDS if victim == HOUSEHOLDS_GROUP else Unit.PEOPLE
-    return Context(victim, phrase, victim_end, unit, _scope(link, lows, lexicon), _status(link, lows, lexicon),
-                   _source(text, tokens, lows, lexicon))
+    clause = _clause(link, tokens, lows, lexicon)
+    return Context(victim, phrase, victim_end, unit, _scope(link, clause, lows, lexicon),
+                   _status(link, clause, lows, lexicon), _source(text, tokens, lows, lexicon))
+
+
+def _is_boundary(j: int, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> bool:
+    lw = lexicon.linking
+    word = lows[j]
+    if word in lw.hard_breaks or word in lw.clause_breaks or tokens[j].text in ";:()":
+        return True
+    if word == ",":
+        return not (j + 1 < len(lows) and lows[j + 1] in ("and", "or"))
+    return False
+
+
+def _clause(link: Link, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> tuple[int, int]:
+    """Token range of the clause holding the link, widened by the words before a clause-break
+    word that opens it ("a day after ..."), plus the fronted adverbial of the sentence."""
+    start = link.start
+    while start > 0 and not _is_boundary(start - 1, tokens, lows, lexicon):
+        start -= 1
+    if start > 0 and lows[start - 1] in lexicon.linking.clause_breaks:
+        start = max(0, start - 4)
+    end = link.end
+    while end < len(lows) and not _is_boundary(end, tokens, lows, lexicon):
+        end += 1
+    return start, end
+
+
+#: Longest sentence-opening phrase, in tokens, read as a fronted adverbial ("Ten years ago, ...").
+_FRONTED_MAX_TOKENS = 8
+
+
+def _fronted_adverbial(link: Link, lows: list[str], table) -> list:
+    """Context phrases of a short sentence-opening phrase before the first comma, when the figure
+    comes after it ("Since 19 September, ...", "Ten years ago, ...")."""
+    if "," not in lows[:_FRONTED_MAX_TOKENS + 1]:
+        return []
+    comma = lows.index(",")
+    return _phrases(lows[:comma], table) if link.start > comma else []
 
 
 def _victim(link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
@@ -70,10 +112,13 @@ def _victim(link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], l
     return group, _span_text(text, tokens, q.end, end), end
 
 
-def _phrases(lows: list[str], table) -> list:
+def _phrases(lows: list[str], table, skip: range = range(0)) -> list:
     found = []
     i = 0
     while i < len(lows):
+        if i in skip:
+            i += 1
+            continue
         hit = table.match(lows, i)
         if hit is None:
             i += 1
@@ -83,10 +128,16 @@ def _phrases(lows: list[str], table) -> list:
     return found
 
 
-def _scope(link: Link, lows: list[str], lexicon: Lexicon) -> Scope:
+def _cue_tokens(link: Link) -> range:
+    return range(link.cue.start, link.cue.end) if link.cue is not None else range(0)
+
+
+def _scope(link: Link, clause: tuple[int, int], lows: list[str], lexicon: Lexicon) -> Scope:
     if link.breakdown or link.kind is LinkKind.BREAKDOWN:
         return Scope.BREAKDOWN
-    found = set(_phrases(lows, lexicon.scope_words))
+    start, end = clause
+    found = set(_phrases(lows[start:end], lexicon.scope_words))
+    found.update(_fronted_adverbial(link, lows, lexicon.scope_words))
     if Scope.OTHER_INCIDENT in found:
         return Scope.OTHER_INCIDENT
     if Scope.CUMULATIVE in found:
@@ -97,10 +148,20 @@ def _scope(link: Link, lows: list[str], lexicon: Lexicon) -> Scope:
 _STATUS_ORDER = (Status.SUPERSEDED, Status.CLAIMED, Status.FEARED, Status.UNCONFIRMED, Status.ESTIMATE)
 
 
-def _status(link: Link, lows: list[str], lexicon: Lexicon) -> Status | None:
-    found = set(_phrases(lows, lexicon.status_words))
+#: Statuses that qualify a whole sentence ("..., according to UN estimates").
+_SENTENCE_WIDE = (Status.ESTIMATE, Status.UNCONFIRMED)
+
+
+def _status(link: Link, clause: tuple[int, int], lows: list[str], lexicon: Lexicon) -> Status | None:
+    start, end = clause
+    cue = _cue_tokens(link)
+    own = range(cue.start - start, cue.stop - start) if cue else cue
+    found = set(_phrases(lows[start:end], lexicon.status_words, own))
+    found.update(s for s in _phrases(lows, lexicon.status_words, cue) if s in _SENTENCE_WIDE)
     if link.kind is LinkKind.BEFORE and any(w in lexicon.first_person for w in lows):
         found.add(Status.CLAIMED)
+    if link.cue is not None:
+        found.update(rule.status for rule in link.cue.rules if rule.status is not None)
     for status in _STATUS_ORDER:
         if status in found:
             return status

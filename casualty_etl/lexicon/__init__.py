@@ -49,6 +49,7 @@ class CueRule:
     yields: bool = False  # a weak cue that gives way to a verb cue after it: "12 refugees were killed"
     subtype: Subtype | None = None
     priority: int = 0  # beats closer cues of lower priority ("shot three people to death")
+    status: Status | None = None  # the cue itself marks a status ("feared missing")
 
 
 class PhraseTable(Generic[T]):
@@ -280,7 +281,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             raise LexiconError(f"cues: unknown category {category_name!r}") from exc
         for n, entry in enumerate(entries):
             where = f"cues.{category_name}[{n}]"
-            _require_keys(where, entry, {"id", "phrases", "attach", "active", "yields", "subtype", "priority"},
+            _require_keys(where, entry, {"id", "phrases", "attach", "active", "yields", "subtype", "priority", "status"},
                           {"id", "phrases", "attach"})
             rule_id = str(entry["id"])
             if rule_id in seen_ids:
@@ -299,7 +300,8 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             except ValueError as exc:
                 raise LexiconError(f"{where}: unknown subtype {subtype!r}") from exc
             rule = CueRule(rule_id, category, attach, bool(entry.get("active", False)),
-                           bool(entry.get("yields", False)), subtype_member, int(entry.get("priority", 0)))
+                           bool(entry.get("yields", False)), subtype_member, int(entry.get("priority", 0)),
+                           _status_of(where, entry.get("status")))
             rules.append(rule)
             for phrase in _words(f"{where}.phrases", entry["phrases"]):
                 key = _key(where, phrase)
@@ -316,6 +318,15 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             raise LexiconError(f"not_cues: {phrase!r} is also a cue")
         rules_of[key] = []
     return PhraseTable((key, tuple(found)) for key, found in rules_of.items()), tuple(rules)
+
+
+def _status_of(where: str, value: Any) -> Status | None:
+    if value is None:
+        return None
+    try:
+        return Status(value)
+    except ValueError as exc:
+        raise LexiconError(f"{where}: unknown status {value!r}") from exc
 
 
 def _victims(data: Any) -> PhraseTable[str]:
@@ -336,7 +347,17 @@ def _load(language: str) -> Lexicon:
         raw = resources.files(__name__).joinpath(f"{language}.yaml").read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise LexiconError(f"no lexicon for language {language!r}") from exc
-    data = yaml.safe_load(raw)
+    return parse_lexicon(yaml.safe_load(raw), language)
+
+
+def raw_lexicon(language: str = "en") -> dict[str, Any]:
+    """The parsed YAML of a language's lexicon, before validation (for tests and tools)."""
+    raw = resources.files(__name__).joinpath(f"{language}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(raw)
+
+
+def parse_lexicon(data: Any, language: str) -> Lexicon:
+    """Validate and compile lexicon data (the parsed YAML); raises :class:`LexiconError`."""
     _require_keys("lexicon", data, _TOP_KEYS)
     if data["language"] != language:
         raise LexiconError(f"language: file says {data['language']!r}, expected {language!r}")

@@ -1,0 +1,144 @@
+"""Extraction throughput on one core plus 1 MB adversarial inputs: prints numbers, asserts nothing.
+
+Input: ``--n`` (default 10,000) synthetic ~4 KB articles from ``bench.generate`` (generated before the
+clock starts) and a set of 1 MB adversarial texts (long digit runs, "1,2,3,4,..." separators, repeated
+cue words, dense numbers, one endless sentence). Output on stdout: articles/s, MB/s, figures found and
+peak RSS for the corpus; seconds and figures for each adversarial input, marked SLOW above
+``--budget`` seconds (default 1.0). With ``--check`` the exit status is 1 when any input is SLOW.
+
+Run by ``make bench`` (``python -m bench.bench_extract``), never by the unit tests. Not here: quality
+(tests/test_dev_quality.py), multi-process throughput, Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: python bench/bench_extract.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.generate import generate  # noqa: E402
+
+ExtractFn = Callable[[str], Sequence[object]]
+
+MB = 1_000_000
+
+
+def _load(spec: str) -> ExtractFn:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name or "extract")
+
+
+def _pin_to_one_core() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity)"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)  # KiB on Linux, bytes on macOS
+
+
+def _repeat_to(unit: str, size: int = MB) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def adversarial_inputs(size: int = MB) -> dict[str, str]:
+    """Named texts of ``size`` characters that stress number, separator and cue-word handling."""
+    counting = ",".join(str(i % 1000) for i in range(size // 3))
+    dense = " ".join(f"{i} killed, {i + 1} injured, at least {i + 2} displaced;" for i in range(size // 40))
+    mixed = " ".join(
+        ("at least", "more than", "1,000", "killed", "and", "2.5", "million", "wounded", "(", "dozens", "of")[
+            (i * 7) % 11
+        ]
+        for i in range(size // 6)
+    )
+    return {
+        "digit run": _repeat_to("1234567890", size),
+        "grouped digits 1,000,000,...": "1" + _repeat_to(",000", size - 1),
+        "dotted digits 1.000.000...": "1" + _repeat_to(".000", size - 1),
+        "spaced digits 1 000 000 ...": "1" + _repeat_to(" 000", size - 1),
+        "separators 1,2,3,4,...": counting[:size],
+        "cue words killed killed ...": _repeat_to("killed ", size),
+        "qualifiers at least at least ...": _repeat_to("at least more than about ", size),
+        "number words": _repeat_to("twenty-three hundred thousand million and one ", size),
+        "dense figures": dense[:size],
+        "one endless sentence": mixed[:size],
+        "newlines and digits": _repeat_to("7\n\n", size),
+    }
+
+
+def bench_corpus(extract: ExtractFn, n: int, seed: str, size: int) -> None:
+    t0 = time.perf_counter()
+    articles = [text for _, text in generate(n, seed, size)]
+    n_bytes = sum(len(t.encode("utf-8")) for t in articles)
+    print(f"generated {n} articles, {n_bytes / MB:.1f} MB, in {time.perf_counter() - t0:.1f} s (not timed)")
+
+    warm = min(20, n)
+    for text in articles[:warm]:  # imports, lazy regex compilation, caches
+        extract(text)
+
+    figures = 0
+    t0 = time.perf_counter()
+    for text in articles:
+        figures += len(extract(text))
+    elapsed = time.perf_counter() - t0
+    print(f"corpus: {n} articles in {elapsed:.2f} s")
+    print(f"  {n / elapsed:,.0f} articles/s   {n_bytes / MB / elapsed:.2f} MB/s")
+    print(f"  figures found: {figures:,} ({figures / n:.2f} per article)")
+    print(f"  peak RSS so far: {_peak_rss_mb():.0f} MB")
+
+
+def bench_adversarial(extract: ExtractFn, budget: float) -> bool:
+    """Time each adversarial input once; True when all stay within ``budget`` seconds."""
+    ok = True
+    print(f"adversarial inputs ({MB / 1e6:.0f} MB each, budget {budget:.2f} s):")
+    for name, text in adversarial_inputs().items():
+        t0 = time.perf_counter()
+        try:
+            found: int | str = len(extract(text))
+        except Exception as e:  # a crash is a finding, not the end of the benchmark
+            found = f"raised {type(e).__name__}: {e}"[:100]
+            ok = False
+        elapsed = time.perf_counter() - t0
+        slow = elapsed > budget
+        ok = ok and not slow
+        print(f"  {name:<34} {elapsed:8.3f} s  {'SLOW' if slow else 'ok  '}  figures: {found}")
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.bench_extract", description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=10_000, help="number of generated articles")
+    ap.add_argument("--seed", default="0")
+    ap.add_argument("--size", type=int, default=4096, help="approximate bytes per article")
+    ap.add_argument("--extractor", default="casualty_etl.extract:extract", help="module:function")
+    ap.add_argument("--budget", type=float, default=1.0, help="seconds allowed per adversarial input")
+    ap.add_argument("--check", action="store_true", help="exit 1 when an adversarial input is SLOW")
+    ap.add_argument("--skip-corpus", action="store_true")
+    ap.add_argument("--skip-adversarial", action="store_true")
+    a = ap.parse_args(argv)
+
+    print(f"extractor {a.extractor}; {_pin_to_one_core()}; Python {sys.version.split()[0]}")
+    extract = _load(a.extractor)
+    if not a.skip_corpus:
+        bench_corpus(extract, a.n, a.seed, a.size)
+    ok = True
+    if not a.skip_adversarial:
+        ok = bench_adversarial(extract, a.budget)
+    print(f"peak RSS: {_peak_rss_mb():.0f} MB")
+    return 1 if a.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

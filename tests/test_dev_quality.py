@@ -1,0 +1,52 @@
+"""Quality ratchet: the extractor's micro-F1 on the shared dev files must not fall below the recorded floor.
+
+Input: ../shared/eval/<file> (gold JSON lines, never copied into this repo) and tests/quality_floor.json,
+``{"<file>": {"lenient": F1, "strict": F1}}``. Scores are micro-F1 over the headline categories
+(killed, injured, displaced, missing), as ``score.py --categories killed,injured,displaced,missing``.
+Output: the score table on stdout (``pytest -s`` or ``-rP`` shows it) and a failure when a score drops.
+Raise the floor by hand after an improvement; this test never writes it.
+
+Skips when the shared folder is absent or ``casualty_etl.extract`` is not written yet. Not here:
+timing (``make bench``), per-category floors.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from casualty_etl.evaluate import HEADLINE_CATEGORIES, ExtractFn, Mode, load_gold, predict, render, score
+
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+FLOOR: dict[str, dict[str, float]] = json.loads(
+    (Path(__file__).parent / "quality_floor.json").read_text(encoding="utf-8")
+)
+
+
+def _extractor() -> ExtractFn:
+    spec = importlib.util.find_spec("casualty_etl.extract")
+    if spec is None or spec.origin is None:  # absent, or still an empty folder (namespace package)
+        pytest.skip("casualty_etl.extract is not written yet")
+    from casualty_etl.extract import extract
+
+    return extract
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR))
+def test_micro_f1_not_below_floor(name: str) -> None:
+    path = SHARED_EVAL / name
+    if not path.exists():
+        pytest.skip(f"shared dev data not found: {path}")
+    gold = load_gold(path)
+    scores = score(gold, predict(gold, _extractor()), categories=HEADLINE_CATEGORIES)
+    print("\n" + render(scores, title=f"{name} (headline categories)"))
+    got = {mode.value: scores.mode(mode).micro.f1 for mode in Mode}
+    candidate = {name: {m: math.floor(f1 * 1000) / 1000 for m, f1 in got.items()}}
+    print(f"quality_floor.json candidate: {json.dumps(candidate)}")
+    floor = FLOOR[name]
+    dropped = {m: (round(got[m], 4), floor[m]) for m in floor if got[m] < floor[m] - 1e-9}
+    assert not dropped, f"{name}: micro-F1 below the floor (got, floor): {dropped}"
