@@ -4,7 +4,9 @@ Input: ``--n`` (default 10,000) synthetic ~4 KB articles from ``bench.generate``
 clock starts) and a set of 1 MB adversarial texts (long digit runs, "1,2,3,4,..." separators, repeated
 cue words, dense numbers, one endless sentence). Output on stdout: articles/s, MB/s, figures found and
 peak RSS for the corpus; seconds and figures for each adversarial input, marked SLOW above
-``--budget`` seconds (default 1.0). With ``--check`` the exit status is 1 when any input is SLOW.
+``--budget`` seconds (default 1.0) and FAIL when the extractor raised. Each adversarial input runs in a
+forked child that is killed after ``--timeout`` seconds, so a runaway regex cannot hang the benchmark.
+With ``--check`` the exit status is 1 when any input is SLOW or FAIL.
 
 Run by ``make bench`` (``python -m bench.bench_extract``), never by the unit tests. Not here: quality
 (tests/test_dev_quality.py), multi-process throughput, Prefect.
@@ -14,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import multiprocessing as mp
 import os
 import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: python bench/bench_extract.py
@@ -36,12 +40,13 @@ def _load(spec: str) -> ExtractFn:
     return getattr(importlib.import_module(module), name or "extract")
 
 
-def _pin_to_one_core() -> str:
+def _pin_to_one_core(cpu: int | None) -> str:
+    """Keep the process (and any threads the extractor starts) on one CPU: the last allowed one by default."""
     if not hasattr(os, "sched_setaffinity"):
         return "not pinned (no sched_setaffinity)"
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return f"pinned to CPU {cpu}"
+    chosen = max(os.sched_getaffinity(0)) if cpu is None else cpu
+    os.sched_setaffinity(0, {chosen})
+    return f"pinned to CPU {chosen}"
 
 
 def _peak_rss_mb() -> float:
@@ -53,16 +58,26 @@ def _repeat_to(unit: str, size: int = MB) -> str:
     return (unit * (size // len(unit) + 1))[:size]
 
 
+_SENTENCE_TOKENS = (
+    "at least",
+    "more than",
+    "1,000",
+    "killed",
+    "and",
+    "2.5",
+    "million",
+    "wounded",
+    "(",
+    "dozens",
+    "of",
+)
+
+
 def adversarial_inputs(size: int = MB) -> dict[str, str]:
     """Named texts of ``size`` characters that stress number, separator and cue-word handling."""
     counting = ",".join(str(i % 1000) for i in range(size // 3))
     dense = " ".join(f"{i} killed, {i + 1} injured, at least {i + 2} displaced;" for i in range(size // 40))
-    mixed = " ".join(
-        ("at least", "more than", "1,000", "killed", "and", "2.5", "million", "wounded", "(", "dozens", "of")[
-            (i * 7) % 11
-        ]
-        for i in range(size // 6)
-    )
+    mixed = " ".join(_SENTENCE_TOKENS[(i * 7) % len(_SENTENCE_TOKENS)] for i in range(size // 6))
     return {
         "digit run": _repeat_to("1234567890", size),
         "grouped digits 1,000,000,...": "1" + _repeat_to(",000", size - 1),
@@ -84,6 +99,7 @@ def bench_corpus(extract: ExtractFn, n: int, seed: str, size: int) -> None:
     n_bytes = sum(len(t.encode("utf-8")) for t in articles)
     print(f"generated {n} articles, {n_bytes / MB:.1f} MB, in {time.perf_counter() - t0:.1f} s (not timed)")
 
+    rss_before = _peak_rss_mb()
     warm = min(20, n)
     for text in articles[:warm]:  # imports, lazy regex compilation, caches
         extract(text)
@@ -96,24 +112,56 @@ def bench_corpus(extract: ExtractFn, n: int, seed: str, size: int) -> None:
     print(f"corpus: {n} articles in {elapsed:.2f} s")
     print(f"  {n / elapsed:,.0f} articles/s   {n_bytes / MB / elapsed:.2f} MB/s")
     print(f"  figures found: {figures:,} ({figures / n:.2f} per article)")
-    print(f"  peak RSS so far: {_peak_rss_mb():.0f} MB")
+    print(f"  peak RSS: {_peak_rss_mb():.0f} MB (before extraction, corpus loaded: {rss_before:.0f} MB)")
 
 
-def bench_adversarial(extract: ExtractFn, budget: float) -> bool:
+def _timed_call(extract: ExtractFn, text: str) -> tuple[float, int | str]:
+    """(seconds, number of figures), or the exception as text instead of the number."""
+    t0 = time.perf_counter()
+    try:
+        found: int | str = len(extract(text))
+    except Exception as e:  # a crash is a finding, not the end of the benchmark
+        found = f"raised {type(e).__name__}: {e}"[:120]
+    return time.perf_counter() - t0, found
+
+
+def _child(extract: ExtractFn, text: str, conn: Connection) -> None:
+    conn.send(_timed_call(extract, text))
+    conn.close()
+
+
+def _run_one(extract: ExtractFn, text: str, timeout: float) -> tuple[float | None, int | str]:
+    """``_timed_call`` in a forked child, so that a runaway input cannot hang the benchmark; seconds is
+    None when the child was killed after ``timeout``. In-process where fork is unavailable."""
+    if "fork" not in mp.get_all_start_methods():
+        return _timed_call(extract, text)
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(extract, text, child))
+    proc.start()
+    child.close()
+    if parent.poll(timeout):
+        elapsed, found = parent.recv()
+        proc.join()
+        return elapsed, found
+    proc.kill()
+    proc.join()
+    return None, f"killed after {timeout:.0f} s"
+
+
+def bench_adversarial(extract: ExtractFn, budget: float, timeout: float) -> bool:
     """Time each adversarial input once; True when all stay within ``budget`` seconds."""
     ok = True
-    print(f"adversarial inputs ({MB / 1e6:.0f} MB each, budget {budget:.2f} s):")
+    print(f"adversarial inputs ({MB / 1e6:.0f} MB each, budget {budget:.2f} s):", flush=True)
     for name, text in adversarial_inputs().items():
-        t0 = time.perf_counter()
-        try:
-            found: int | str = len(extract(text))
-        except Exception as e:  # a crash is a finding, not the end of the benchmark
-            found = f"raised {type(e).__name__}: {e}"[:100]
-            ok = False
-        elapsed = time.perf_counter() - t0
-        slow = elapsed > budget
-        ok = ok and not slow
-        print(f"  {name:<34} {elapsed:8.3f} s  {'SLOW' if slow else 'ok  '}  figures: {found}")
+        elapsed, found = _run_one(extract, text, timeout)
+        if elapsed is None or elapsed > budget:
+            verdict = "SLOW"
+        else:
+            verdict = "ok" if isinstance(found, int) else "FAIL"
+        ok = ok and verdict == "ok"
+        shown = f"{elapsed:8.3f} s" if elapsed is not None else f"> {timeout:.0f} s".rjust(10)
+        print(f"  {name:<34} {shown}  {verdict:<4}  figures: {found}", flush=True)
     return ok
 
 
@@ -124,19 +172,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=4096, help="approximate bytes per article")
     ap.add_argument("--extractor", default="casualty_etl.extract:extract", help="module:function")
     ap.add_argument("--budget", type=float, default=1.0, help="seconds allowed per adversarial input")
-    ap.add_argument("--check", action="store_true", help="exit 1 when an adversarial input is SLOW")
+    ap.add_argument("--timeout", type=float, default=30.0, help="kill an adversarial run after this long")
+    ap.add_argument("--check", action="store_true", help="exit 1 when an adversarial input is SLOW or fails")
+    ap.add_argument("--cpu", type=int, help="CPU to pin to (default: the last allowed one)")
     ap.add_argument("--skip-corpus", action="store_true")
     ap.add_argument("--skip-adversarial", action="store_true")
     a = ap.parse_args(argv)
 
-    print(f"extractor {a.extractor}; {_pin_to_one_core()}; Python {sys.version.split()[0]}")
+    print(f"extractor {a.extractor}; {_pin_to_one_core(a.cpu)}; Python {sys.version.split()[0]}", flush=True)
     extract = _load(a.extractor)
     if not a.skip_corpus:
         bench_corpus(extract, a.n, a.seed, a.size)
     ok = True
     if not a.skip_adversarial:
-        ok = bench_adversarial(extract, a.budget)
-    print(f"peak RSS: {_peak_rss_mb():.0f} MB")
+        ok = bench_adversarial(extract, a.budget, a.timeout)
+    print(f"peak RSS (this process; adversarial runs are in child processes): {_peak_rss_mb():.0f} MB")
     return 1 if a.check and not ok else 0
 
 

@@ -61,15 +61,38 @@ def app() -> None:
 @app.command()
 @click.argument("sources", nargs=-1)
 @click.option("--lake", default="data/lake", show_default=True, help="Lake root: a folder or an fsspec URL.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Documents per Prefect task.")
-@click.option("--runner", type=click.Choice(["thread", "process", "dask"]), default="thread", show_default=True,
-              help="Prefect task runner.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Parallel batches (default: per runner).")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Documents per Prefect task.",
+)
+@click.option(
+    "--runner",
+    type=click.Choice(["thread", "process", "dask"]),
+    default="thread",
+    show_default=True,
+    help="Prefect task runner.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Parallel batches (default: per runner)."
+)
 @click.option("--dask-address", default=None, help="Scheduler address of an existing Dask cluster.")
-@click.option("--reextract", is_flag=True, help="Extract again the articles already in the lake.")
-def run(sources: tuple[str, ...], lake: str, batch_size: int, runner: str, workers: int | None,
-        dask_address: str | None, reextract: bool) -> None:
+@click.option(
+    "--reextract",
+    is_flag=True,
+    help="Extract again, with this extractor version, articles stored by an older version.",
+)
+def run(
+    sources: tuple[str, ...],
+    lake: str,
+    batch_size: int,
+    runner: str,
+    workers: int | None,
+    dask_address: str | None,
+    reextract: bool,
+) -> None:
     """Run the ETL flow: read SOURCES (files or folders; default data/samples), extract casualty
     figures and write validated Parquet tables into the lake."""
     paths = list(sources or ["data/samples"])
@@ -81,15 +104,29 @@ def run(sources: tuple[str, ...], lake: str, batch_size: int, runner: str, worke
 
     from flows.etl import Runner, run_etl, set_progress_listener
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed} documents"), TimeElapsedColumn(),
-                        console=err, transient=True, disable=not err.is_terminal)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} documents"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
     with progress:
         bar = progress.add_task("extracting", total=None)
         set_progress_listener(lambda s: progress.advance(bar, s.documents))
         try:
-            summary = run_etl(paths, lake, batch_size=batch_size, runner=Runner(runner), workers=workers,
-                              dask_address=dask_address, reextract=reextract)
+            summary = run_etl(
+                paths,
+                lake,
+                batch_size=batch_size,
+                runner=Runner(runner),
+                workers=workers,
+                dask_address=dask_address,
+                reextract=reextract,
+            )
         finally:
             set_progress_listener(None)
     _print_summary(summary)
@@ -118,8 +155,13 @@ def _print_summary(summary) -> None:
 
 @app.command()
 @click.argument("input_path", metavar="IN.jsonl", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the figures (JSON lines).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the figures (JSON lines).",
+)
 @click.option("--lang", "language", default="en", show_default=True, help="Lexicon language.")
 def extract(input_path: Path, output: Path, language: str) -> None:
     """Extract figures from IN.jsonl (lines of {"id", "text"}) into JSON lines of {"id", "figures"},
@@ -144,10 +186,12 @@ def extract(input_path: Path, output: Path, language: str) -> None:
                 if not isinstance(text, str):
                     raise TypeError("text is not a string")
             except (ValueError, KeyError, TypeError) as exc:
-                _fail(f"{input_path}:{n}: not a JSON object with \"id\" and \"text\" ({exc})")
+                _fail(f'{input_path}:{n}: not a JSON object with "id" and "text" ({exc})')
             figures = extract_figures(text, language)
-            sink.write(json.dumps({"id": doc_id, "figures": [f.to_json() for f in figures]},
-                                  ensure_ascii=False) + "\n")
+            sink.write(
+                json.dumps({"id": doc_id, "figures": [f.to_json() for f in figures]}, ensure_ascii=False)
+                + "\n"
+            )
             n_docs += 1
             n_figures += len(figures)
     err.print(f"{n_docs} documents, {n_figures} figures -> {output}")
@@ -155,15 +199,30 @@ def extract(input_path: Path, output: Path, language: str) -> None:
 
 @app.command()
 @click.argument("gold", metavar="GOLD.jsonl", type=click.Path(path_type=Path))
-@click.option("--predictions", type=click.Path(path_type=Path), default=None,
-              help="Score this predictions file instead of running the extractor.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
-              help="Also write the scores as JSON.")
+@click.option(
+    "--predictions",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Score this predictions file instead of running the extractor.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the scores as JSON.",
+)
 @click.option("--categories", default="", help="Comma-separated categories to score (default: all).")
 @click.option("--exclude-qualifiers", default="", help="Gold qualifiers to treat as don't-care.")
 @click.option("--exclude-scopes", default="", help="Gold scopes to treat as don't-care.")
-def evaluate(gold: Path, predictions: Path | None, json_path: Path | None, categories: str,
-             exclude_qualifiers: str, exclude_scopes: str) -> None:
+def evaluate(
+    gold: Path,
+    predictions: Path | None,
+    json_path: Path | None,
+    categories: str,
+    exclude_qualifiers: str,
+    exclude_scopes: str,
+) -> None:
     """Score the extractor (or a predictions file) against GOLD.jsonl: precision, recall and F1 per
     category and micro-averaged, lenient (category + value) and strict (+ qualifier)."""
     from casualty_etl.evaluate import load_gold, load_predictions, predict, render, score, scores_to_json
@@ -178,8 +237,13 @@ def evaluate(gold: Path, predictions: Path | None, json_path: Path | None, categ
 
     documents = load_gold(gold)
     preds = load_predictions(predictions) if predictions is not None else predict(documents)
-    scores = score(documents, preds, categories=split(categories) or None,
-                   exclude_qualifiers=split(exclude_qualifiers), exclude_scopes=split(exclude_scopes))
+    scores = score(
+        documents,
+        preds,
+        categories=split(categories) or None,
+        exclude_qualifiers=split(exclude_qualifiers),
+        exclude_scopes=split(exclude_scopes),
+    )
     out.print(render(scores, title=f"{gold.name} (extractor {EXTRACTOR_VERSION})"))
     if json_path is not None:
         json_path.write_text(json.dumps(scores_to_json(scores), indent=2) + "\n", encoding="utf-8")
@@ -188,8 +252,9 @@ def evaluate(gold: Path, predictions: Path | None, json_path: Path | None, categ
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: one-line errors and exit code 2 on a bad invocation."""
     try:
-        code = app.main(args=list(argv) if argv is not None else None, prog_name="casualty-etl",
-                        standalone_mode=False)
+        code = app.main(
+            args=list(argv) if argv is not None else None, prog_name="casualty-etl", standalone_mode=False
+        )
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)

@@ -21,10 +21,8 @@ scored), ``status``/``subtype``/``unit`` (ignored, as by the reference), pandas,
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -514,56 +512,3 @@ def render(scores: Scores, title: str | None = None, width: int = 100) -> str:
     buf = io.StringIO()
     Console(file=buf, width=width, no_color=True, color_system=None).print(format_table(scores, title))
     return buf.getvalue()
-
-
-# --------------------------------------------------------------------------------------------- command line
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m casualty_etl.evaluate GOLD [PRED]``: score a predictions file, or run the extractor."""
-    ap = argparse.ArgumentParser(prog="python -m casualty_etl.evaluate", description=__doc__.split("\n")[0])
-    ap.add_argument("gold", type=Path)
-    ap.add_argument(
-        "predictions", type=Path, nargs="?", help="predictions JSON lines; default: run the extractor"
-    )
-    ap.add_argument("--categories", default="")
-    ap.add_argument("--exclude-qualifiers", default="")
-    ap.add_argument("--exclude-scopes", default="")
-    ap.add_argument("--origins", default="")
-    ap.add_argument("--lang", default="")
-    ap.add_argument("--json", type=Path, help="also write the numbers as JSON")
-    ap.add_argument("--write-predictions", type=Path, help="save the extractor's predictions as JSON lines")
-    a = ap.parse_args(argv)
-
-    def split(s: str) -> frozenset[str]:
-        return frozenset(x.strip() for x in s.split(",") if x.strip())
-
-    gold = load_gold(a.gold)
-    preds: Predictions
-    if a.predictions is not None:
-        preds = load_predictions(a.predictions)
-    else:
-        extracted = predict(gold)
-        if a.write_predictions:
-            write_predictions(extracted, a.write_predictions)
-        preds = extracted
-    res = score(
-        gold,
-        preds,
-        categories=split(a.categories) or None,
-        exclude_qualifiers=split(a.exclude_qualifiers),
-        exclude_scopes=split(a.exclude_scopes),
-        origins=split(a.origins) or None,
-        lang=a.lang or None,
-    )
-    if res.unknown_prediction_ids:
-        unknown = ", ".join(res.unknown_prediction_ids[:10])
-        print(f"warning: prediction ids not in gold: {unknown}", file=sys.stderr)
-    Console().print(format_table(res, title=str(a.gold)))
-    if a.json:
-        a.json.write_text(json.dumps(scores_to_json(res), indent=2), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -364,14 +364,17 @@ class Lake:
             partitioning=PARTITIONING if spec.partition_columns else None,
         )
 
-    def _known_ids(self, table: TableName, column: str, extractor_version: str) -> set[str]:
+    def _known_ids(self, table: TableName, column: str, extractor_version: str | None) -> set[str]:
+        if extractor_version is None:
+            return set(self.read_table(table, columns=[column])[column])
         frame = self.read_table(
             table, columns=[column], filter=ds.field("extractor_version") == extractor_version
         )
         return set(frame[column])
 
-    def known_article_ids(self, extractor_version: str) -> set[str]:
-        """Ids of the articles stored for this extractor version (reads two columns only)."""
+    def known_article_ids(self, extractor_version: str | None) -> set[str]:
+        """Ids of the articles stored for this extractor version, or for any version when None
+        (reads two columns only)."""
         return self._known_ids(TableName.ARTICLES, "article_id", extractor_version)
 
     def runs(self) -> pd.DataFrame:

@@ -4,7 +4,8 @@ Input: a :class:`Batch` (raw documents and read-stage rejects, with a content ke
 root. Output: a small :class:`BatchSummary` (counts only, cheap to pickle and log). Steps:
 
 1. load:    decode and normalise each raw document (``normalise``) -> Article or Reject
-2. process: skip articles the lake already holds for this extractor version; ``extract`` the
+2. process: skip articles the lake already holds (under any extractor version; with
+            ``reextract``, only those already extracted by this version); ``extract`` the
             others (an exception on one document becomes an ``extract`` reject, never a crash);
             build the table frames and validate them (``validate``: failing rows -> rejects)
 3. save:    commit the batch to the lake (``lake``: whole files, idempotent, crash-safe)
@@ -144,7 +145,7 @@ def process_batch(
         (rejects if isinstance(result, Reject) else articles).append(result)
 
     # 2. process
-    known = set() if reextract else lake.known_article_ids(extractor_version)
+    known = lake.known_article_ids(extractor_version if reextract else None)
     fresh: dict[str, Article] = {}
     for article in articles:
         if article.article_id not in known:
@@ -157,8 +158,9 @@ def process_batch(
     validated = validate_frames(frames)
 
     # 3. save
-    commit = lake.commit_batch(validated.valid, batch_key=batch.key, run_id=run_id,
-                               pipeline_seconds=time.perf_counter() - started)
+    commit = lake.commit_batch(
+        validated.valid, batch_key=batch.key, run_id=run_id, pipeline_seconds=time.perf_counter() - started
+    )
     valid = validated.valid
     categories = Counter(str(c) for c in valid.figures["category"]) if len(valid.figures) else Counter()
     reasons = Counter(str(r) for r in valid.rejects["reason"]) if len(valid.rejects) else Counter()
@@ -175,8 +177,13 @@ def process_batch(
     )
 
 
-def summarise(run_id: str, lake_root: str, summaries: Sequence[BatchSummary], seconds: float,
-              extractor_version: str = EXTRACTOR_VERSION) -> RunSummary:
+def summarise(
+    run_id: str,
+    lake_root: str,
+    summaries: Sequence[BatchSummary],
+    seconds: float,
+    extractor_version: str = EXTRACTOR_VERSION,
+) -> RunSummary:
     """Add up the batch summaries of a run."""
     categories: Counter[str] = Counter()
     reasons: Counter[str] = Counter()

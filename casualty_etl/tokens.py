@@ -49,8 +49,13 @@ def _kind(group: str | None) -> Kind:
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Split ``text`` into tokens; offsets are shifted by ``offset``."""
     return tuple(
-        Token(m.group(), m.group().lower().replace("\u2019", "'"), m.start() + offset, m.end() + offset,
-              _kind(m.lastgroup))
+        Token(
+            m.group(),
+            m.group().lower().replace("\u2019", "'"),
+            m.start() + offset,
+            m.end() + offset,
+            _kind(m.lastgroup),
+        )
         for m in _TOKEN_RE.finditer(text)
     )
 

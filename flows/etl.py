@@ -62,12 +62,20 @@ def _transient_only(task_, task_run, state) -> bool:
     return False
 
 
-@task(name="process-batch", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_transient_only,
-      task_run_name="batch-{batch.key}", persist_result=False)
-def process_batch_task(batch: Batch, lake_root: str, run_id: str, extractor_version: str,
-                       reextract: bool) -> BatchSummary:
-    return process_batch(batch, lake_root, run_id=run_id, extractor_version=extractor_version,
-                         reextract=reextract)
+@task(
+    name="process-batch",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=_transient_only,
+    task_run_name="batch-{batch.key}",
+    persist_result=False,
+)
+def process_batch_task(
+    batch: Batch, lake_root: str, run_id: str, extractor_version: str, reextract: bool
+) -> BatchSummary:
+    return process_batch(
+        batch, lake_root, run_id=run_id, extractor_version=extractor_version, reextract=reextract
+    )
 
 
 @flow(name="casualty-etl", log_prints=True, validate_parameters=False, persist_result=False)
@@ -84,8 +92,11 @@ def etl(
     run_id = str(get_run_context().flow_run.id)
     swept = Lake(lake).sweep_stale()
     if swept.rolled_forward or swept.removed_temp_files:
-        logger.warning("lake repaired: %d batch(es) completed, %d stale temporary file(s) removed",
-                       len(swept.rolled_forward), len(swept.removed_temp_files))
+        logger.warning(
+            "lake repaired: %d batch(es) completed, %d stale temporary file(s) removed",
+            len(swept.rolled_forward),
+            len(swept.removed_temp_files),
+        )
     summaries: list[BatchSummary] = []
     in_flight = []
 
@@ -106,10 +117,18 @@ def etl(
         collect(future)
     summaries.sort(key=lambda s: s.batch_key)
     summary = summarise(run_id, lake, summaries, time.perf_counter() - started)
-    create_markdown_artifact(key="casualty-etl-run", markdown=_markdown(summary),
-                             description="What this run read, extracted, rejected and wrote")
-    logger.info("run %s: %d documents, %d figures, %d rejects", run_id, summary.documents,
-                summary.figures_written, sum(n for _, n in summary.rejects_by_reason))
+    create_markdown_artifact(
+        key="casualty-etl-run",
+        markdown=_markdown(summary),
+        description="What this run read, extracted, rejected and wrote",
+    )
+    logger.info(
+        "run %s: %d documents, %d figures, %d rejects",
+        run_id,
+        summary.documents,
+        summary.figures_written,
+        sum(n for _, n in summary.rejects_by_reason),
+    )
     return summary
 
 
@@ -127,8 +146,10 @@ def _markdown(summary: RunSummary) -> str:
     ]
     rows += [f"| figures: {name} | {n} |" for name, n in summary.figures_by_category]
     rows += [f"| rejects: {name} | {n} |" for name, n in summary.rejects_by_reason]
-    return f"# casualty-etl run `{summary.run_id}`\n\nLake: `{summary.lake}`, extractor " \
-           f"{summary.extractor_version}\n\n" + "\n".join(rows) + "\n"
+    return (
+        f"# casualty-etl run `{summary.run_id}`\n\nLake: `{summary.lake}`, extractor "
+        f"{summary.extractor_version}\n\n" + "\n".join(rows) + "\n"
+    )
 
 
 def task_runner_for(runner: Runner, *, workers: int | None = None, dask_address: str | None = None):
@@ -143,11 +164,23 @@ def task_runner_for(runner: Runner, *, workers: int | None = None, dask_address:
         return DaskTaskRunner(address=dask_address)
     # Threads in one worker process share this process's Prefect API (an ephemeral server per
     # worker process would be started otherwise); use --dask-address for a real cluster.
-    return DaskTaskRunner(cluster_kwargs={"n_workers": 1, "processes": False, "threads_per_worker": workers or 2})
+    return DaskTaskRunner(
+        cluster_kwargs={"n_workers": 1, "processes": False, "threads_per_worker": workers or 2}
+    )
 
 
-def run_etl(sources: Sequence[str], lake: str, *, batch_size: int = 200, runner: Runner = Runner.THREAD,
-            workers: int | None = None, dask_address: str | None = None, reextract: bool = False) -> RunSummary:
+def run_etl(
+    sources: Sequence[str],
+    lake: str,
+    *,
+    batch_size: int = 200,
+    runner: Runner = Runner.THREAD,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    reextract: bool = False,
+) -> RunSummary:
     """Run the flow with the chosen task runner (what ``casualty-etl run`` calls)."""
-    configured = etl.with_options(task_runner=task_runner_for(runner, workers=workers, dask_address=dask_address))
+    configured = etl.with_options(
+        task_runner=task_runner_for(runner, workers=workers, dask_address=dask_address)
+    )
     return configured(sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract)

@@ -2,9 +2,10 @@
 
 Contract: ``FiguresSchema`` describes the stored table (every field of ``casualty_etl.model.Figure``,
 plus ``figure_id``, ``article_id``, ``extractor_version`` and the ``published_month`` partition value).
-``FiguresWithTextSchema`` is the validation-only variant: the same columns plus ``article_text`` and
-``article_n_chars``, joined temporarily by ``attach_article_text``, so that a figure whose article is
-missing, whose offsets run past the text, or whose span is not the text at its offsets fails.
+``FiguresWithTextSchema`` is the validation-only variant: the same columns plus the article's text,
+length and month, joined temporarily by ``attach_article_text``, so that a figure whose article is
+missing, whose offsets run past the text, whose span is not the text at its offsets, or whose
+``published_month`` differs from its article's (it would land in another partition) fails.
 
 Deliberately not here: deciding what happens to a failing figure (``casualty_etl.validate``).
 List columns (``rule_ids``, ``other_spans``, ``alt_qualifiers``) accept lists, tuples or the numpy
@@ -34,6 +35,7 @@ FIGURE_CHECK_COLUMNS: dict[str, tuple[str, ...]] = {
     "char_end_within_text": ("char_end", "article_n_chars"),
     "span_matches_text": ("span", "char_start", "char_end"),
     "other_spans_match_text": ("other_spans",),
+    "published_month_matches_article": ("published_month", "article_published_month"),
 }
 
 _QUALIFIERS = frozenset(enum_values(Qualifier))
@@ -153,6 +155,7 @@ class FiguresWithTextSchema(FiguresSchema):
 
     article_text: Series[str] = pa.Field(nullable=True)
     article_n_chars: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    article_published_month: Series[str] = pa.Field(nullable=True)
 
     class Config:
         name = "figures_with_text"
@@ -167,6 +170,11 @@ class FiguresWithTextSchema(FiguresSchema):
     def char_end_within_text(cls, df: pd.DataFrame) -> pd.Series:
         within = (df["char_end"] <= df["article_n_chars"]).fillna(False)
         return (df["article_n_chars"].isna() | within).astype(bool)
+
+    @pa.dataframe_check(name="published_month_matches_article")
+    def published_month_matches_article(cls, df: pd.DataFrame) -> pd.Series:
+        same = (df["published_month"] == df["article_published_month"]).fillna(False)
+        return (df["article_published_month"].isna() | same).astype(bool)
 
     @pa.dataframe_check(name="span_matches_text")
     def span_matches_text(cls, df: pd.DataFrame) -> pd.Series:
@@ -193,7 +201,7 @@ class FiguresWithTextSchema(FiguresSchema):
 
 
 #: The columns ``attach_article_text`` adds and validation drops again.
-ARTICLE_TEXT_COLUMNS = ("article_text", "article_n_chars")
+ARTICLE_TEXT_COLUMNS = ("article_text", "article_n_chars", "article_published_month")
 
 
 def attach_article_text(figures: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -202,4 +210,5 @@ def attach_article_text(figures: pd.DataFrame, articles: pd.DataFrame) -> pd.Dat
     joined = figures.copy()
     joined["article_text"] = figures["article_id"].map(first["text"])
     joined["article_n_chars"] = figures["article_id"].map(first["n_chars"]).astype(pd.Int64Dtype())
+    joined["article_published_month"] = figures["article_id"].map(first["published_month"])
     return joined

@@ -51,12 +51,26 @@ def test_help_lists_the_commands(capsys) -> None:
 
 def test_extract_writes_the_contract(capsys, tmp_path) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"id": "a1", "text": "Officials said 12 people were killed in the blast."}) + "\n")
+    source.write_text(
+        json.dumps({"id": "a1", "text": "Officials said 12 people were killed in the blast."}) + "\n"
+    )
     target = tmp_path / "out.jsonl"
     assert _run(capsys, "extract", str(source), "-o", str(target))[0] == 0
     figure = json.loads(target.read_text())["figures"][0]
-    required = {"category", "value", "lower", "upper", "qualifier", "unit", "victim", "scope", "span",
-                "char_start", "char_end", "rule_ids"}
+    required = {
+        "category",
+        "value",
+        "lower",
+        "upper",
+        "qualifier",
+        "unit",
+        "victim",
+        "scope",
+        "span",
+        "char_start",
+        "char_end",
+        "rule_ids",
+    }
     assert (required <= figure.keys(), figure["category"], figure["value"]) == (True, "killed", 12)
 
 
@@ -69,8 +83,15 @@ def test_extract_rejects_a_line_without_text(capsys, tmp_path) -> None:
 
 def test_evaluate_scores_a_predictions_file(capsys, tmp_path) -> None:
     report = tmp_path / "scores.json"
-    code, out, _ = _run(capsys, "evaluate", str(DATA / "tiny_gold.jsonl"), "--predictions",
-                        str(DATA / "tiny_pred.jsonl"), "--json", str(report))
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        str(DATA / "tiny_gold.jsonl"),
+        "--predictions",
+        str(DATA / "tiny_pred.jsonl"),
+        "--json",
+        str(report),
+    )
     assert (code, "MICRO" in out.upper(), report.exists()) == (0, True, True)
 
 
@@ -78,8 +99,10 @@ def test_evaluate_missing_gold_exits_2(capsys, tmp_path) -> None:
     assert _run(capsys, "evaluate", str(tmp_path / "none.jsonl"))[0] == 2
 
 
-@pytest.mark.skipif(shutil.which("casualty-etl") is None and not Path(".venv/bin/casualty-etl").exists(),
-                    reason="console script not installed")
+@pytest.mark.skipif(
+    shutil.which("casualty-etl") is None and not Path(".venv/bin/casualty-etl").exists(),
+    reason="console script not installed",
+)
 def test_console_script_reports_usage_errors_with_exit_2() -> None:
     script = shutil.which("casualty-etl") or ".venv/bin/casualty-etl"
     result = subprocess.run([script, "extract"], capture_output=True, text=True, timeout=60)

@@ -76,10 +76,20 @@ def test_sample_article_figures(figures_by_article, article: str, request) -> No
 
 def test_figures_dtypes_for_analysts(lake) -> None:
     figures = pd.read_parquet(lake / "figures")
-    dtypes = {name: str(figures[name].dtype) for name in
-              ("category", "qualifier", "scope", "unit", "value", "lower", "upper", "char_start")}
-    assert dtypes == {"category": "category", "qualifier": "category", "scope": "category", "unit": "category",
-                      "value": "Int64", "lower": "Int64", "upper": "Int64", "char_start": "Int64"}
+    dtypes = {
+        name: str(figures[name].dtype)
+        for name in ("category", "qualifier", "scope", "unit", "value", "lower", "upper", "char_start")
+    }
+    assert dtypes == {
+        "category": "category",
+        "qualifier": "category",
+        "scope": "category",
+        "unit": "category",
+        "value": "Int64",
+        "lower": "Int64",
+        "upper": "Int64",
+        "char_start": "Int64",
+    }
 
 
 def test_articles_timestamps_are_tz_aware(lake) -> None:

@@ -128,6 +128,7 @@ def test_valid_figure_passes_with_its_article_text():
             id="other-span",
         ),
         pytest.param({"subtype": "refugees"}, "subtype_only_for_displaced", id="subtype-not-displaced"),
+        pytest.param({"published_month": "2024-04"}, "published_month_matches_article", id="other-partition"),
         pytest.param(
             {"article_text": None, "article_n_chars": None}, "article_in_articles", id="orphan-figure"
         ),

@@ -30,7 +30,7 @@ from casualty_etl.tokens import Token, tokenize
 
 __all__ = ["extract", "STAGES"]
 
-_SENTENCE_ENDINGS = (".", "!", "?", "\"", "\u201d", "'", "\u2019", ")")
+_SENTENCE_ENDINGS = (".", "!", "?", '"', "\u201d", "'", "\u2019", ")")
 
 STAGES = (
     "sentences.split_sentences",
@@ -60,14 +60,18 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
         lows = [t.low for t in tokens]
         headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
         for link in links:
-            mentions.append(Mention(_figure(link, text, sentence, tokens, lows, lexicon), index,
-                                    link.quantity.start, headline))
+            mentions.append(
+                Mention(
+                    _figure(link, text, sentence, tokens, lows, lexicon), index, link.quantity.start, headline
+                )
+            )
         previous = links[-1] if links else None
-    return merge_mentions(mentions)
+    return merge_mentions(mentions, lexicon.generic_victim)
 
 
-def _figure(link: Link, text: str, sentence: str, tokens: tuple[Token, ...], lows: list[str],
-            lexicon: Lexicon) -> Figure:
+def _figure(
+    link: Link, text: str, sentence: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
+) -> Figure:
     q = link.quantity
     ctx = read_context(link, text, tokens, lows, lexicon)
     first = min(link.start, q.start)

@@ -22,9 +22,6 @@ from casualty_etl.lexicon import Lexicon
 from casualty_etl.model import Scope, Status, Unit
 from casualty_etl.tokens import Kind, Token
 
-#: Victim group that makes a figure count households rather than people.
-HOUSEHOLDS_GROUP = "households"
-
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -37,13 +34,22 @@ class Context:
     source: str | None
 
 
-def read_context(link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> Context:
+def read_context(
+    link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
+) -> Context:
     """``text`` is the document the token offsets point into."""
     victim, phrase, victim_end = _victim(link, text, tokens, lows, lexicon)
-    unit = Unit.HOUSEHOLDS if victim == HOUSEHOLDS_GROUP else Unit.PEOPLE
+    unit = Unit.HOUSEHOLDS if victim == lexicon.households_victim else Unit.PEOPLE
     clause = _clause(link, tokens, lows, lexicon)
-    return Context(victim, phrase, victim_end, unit, _scope(link, clause, lows, lexicon),
-                   _status(link, clause, lows, lexicon), _source(text, tokens, lows, lexicon))
+    return Context(
+        victim,
+        phrase,
+        victim_end,
+        unit,
+        _scope(link, clause, lows, lexicon),
+        _status(link, clause, lows, lexicon),
+        _source(text, tokens, lows, lexicon),
+    )
 
 
 def _is_boundary(j: int, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> bool:
@@ -52,7 +58,7 @@ def _is_boundary(j: int, tokens: tuple[Token, ...], lows: list[str], lexicon: Le
     if word in lw.hard_breaks or word in lw.clause_breaks or tokens[j].text in ";:()":
         return True
     if word == ",":
-        return not (j + 1 < len(lows) and lows[j + 1] in ("and", "or"))
+        return lexicon.linking.coordinators.match(lows, j + 1) is None
     return False
 
 
@@ -77,14 +83,15 @@ _FRONTED_MAX_TOKENS = 8
 def _fronted_adverbial(link: Link, lows: list[str], table) -> list:
     """Context phrases of a short sentence-opening phrase before the first comma, when the figure
     comes after it ("Since 19 September, ...", "Ten years ago, ...")."""
-    if "," not in lows[:_FRONTED_MAX_TOKENS + 1]:
+    if "," not in lows[: _FRONTED_MAX_TOKENS + 1]:
         return []
     comma = lows.index(",")
     return _phrases(lows[:comma], table) if link.start > comma else []
 
 
-def _victim(link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
-            ) -> tuple[str | None, str | None, int]:
+def _victim(
+    link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
+) -> tuple[str | None, str | None, int]:
     q = link.quantity
     if link.kind is LinkKind.AFTER and link.cue is not None:
         stop = link.cue.start
@@ -93,18 +100,23 @@ def _victim(link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], l
     group: str | None = None
     end = q.end
     j = q.end
-    if j < len(lows) and lows[j] == "of":  # "dozens of fishermen"
-        j += 1
+    partitive = lexicon.linking.partitive.match(lows, j)
+    if partitive is not None:  # "dozens of fishermen"
+        j += partitive[0]
     while j < stop:
         hit = lexicon.victims.match(lows, j)
         if hit is not None:
             length, found = hit
-            if group is None or found != "people":
-                group = found if group is None or group == "people" else group
+            if group is None or group == lexicon.generic_victim:
+                group = found
             end = j + length
             j += length
             continue
-        if tokens[j].kind is not Kind.WORD or lows[j] in lexicon.linking.auxiliaries or lows[j] in lexicon.cues.first_words:
+        if (
+            tokens[j].kind is not Kind.WORD
+            or lows[j] in lexicon.linking.auxiliaries
+            or lows[j] in lexicon.cues.first_words
+        ):
             break
         j += 1
     if group is None:
@@ -185,23 +197,27 @@ def _source(text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexi
             if v > 0 and tokens[v - 1].text in ",\u201d\"'":
                 return _span_text(text, tokens, v + 1, after_end)
         start = v
-        while start > 0 and tokens[start - 1].text not in ",\u201d\"\u201c;:" and v - start < limit:
+        while start > 0 and tokens[start - 1].text not in ',\u201d"\u201c;:' and v - start < limit:
             start -= 1
         if start == v and start > 1 and tokens[start - 1].text == ",":
             # ', spokesman for the civil defence, told reporters': take the appositive.
             inner_end = start - 1
             inner = inner_end
-            while inner > 0 and tokens[inner - 1].text not in ",\u201d\"\u201c;:" and inner_end - inner < limit * 2:
+            while (
+                inner > 0
+                and tokens[inner - 1].text not in ',\u201d"\u201c;:'
+                and inner_end - inner < limit * 2
+            ):
                 inner -= 1
             return _span_text(text, tokens, inner, inner_end)
-        if start < v and (start == 0 or tokens[start - 1].text in ",\u201d\""):
+        if start < v and (start == 0 or tokens[start - 1].text in ',\u201d"'):
             return _span_text(text, tokens, start, v)
     return None
 
 
 def _phrase_end(tokens: tuple[Token, ...], start: int, limit: int) -> int:
     j = start
-    while j < len(tokens) and j - start < limit and tokens[j].text not in ".,;:\u201c\u201d\"()":
+    while j < len(tokens) and j - start < limit and tokens[j].text not in '.,;:\u201c\u201d"()':
         j += 1
     return j
 
@@ -209,4 +225,4 @@ def _phrase_end(tokens: tuple[Token, ...], start: int, limit: int) -> int:
 def _span_text(text: str, tokens: tuple[Token, ...], start: int, end: int) -> str | None:
     if end <= start:
         return None
-    return text[tokens[start].start:tokens[end - 1].end]
+    return text[tokens[start].start : tokens[end - 1].end]

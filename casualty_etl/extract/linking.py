@@ -82,8 +82,16 @@ class Link:
 
 
 def _link(q: Quantity, cue: CueMatch, rule: CueRule, kind: LinkKind, distance: int) -> Link:
-    return Link(q, rule.category, kind, distance, cue, (f"link.{kind.value}", rule.rule_id), rule.subtype,
-                priority=rule.priority)
+    return Link(
+        q,
+        rule.category,
+        kind,
+        distance,
+        cue,
+        (f"link.{kind.value}", rule.rule_id),
+        rule.subtype,
+        priority=rule.priority,
+    )
 
 
 def find_cues(lows: list[str], lexicon: Lexicon) -> list[CueMatch]:
@@ -106,8 +114,9 @@ def find_cues(lows: list[str], lexicon: Lexicon) -> list[CueMatch]:
 class _Sentence:
     """Index of one sentence's tokens, quantities and cues for the linking rules."""
 
-    def __init__(self, tokens: tuple[Token, ...], quantities: list[Quantity], cues: list[CueMatch],
-                 lexicon: Lexicon) -> None:
+    def __init__(
+        self, tokens: tuple[Token, ...], quantities: list[Quantity], cues: list[CueMatch], lexicon: Lexicon
+    ) -> None:
         self.tokens = tokens
         self.lows = [t.low for t in tokens]
         self.n = len(tokens)
@@ -133,8 +142,8 @@ class _Sentence:
                 return self._after_link(q, cue, steps)
             other = self.quantity_at.get(j)
             if other is not None:
-                between = self.lows[q.end:j]
-                if not between or lw.coordinators.match_ending(self.lows, j) or between in (["of"], ["of", "the"]):
+                between = self.lows[q.end : j]
+                if not between or lw.coordinators.match_ending(self.lows, j) or self.is_partitive(q.end, j):
                     return other
                 return None
             word = self.lows[j]
@@ -194,9 +203,12 @@ class _Sentence:
         if cue.end >= self.n:
             return False
         nxt = self.lows[cue.end]
-        return (cue.end in self.quantity_at or nxt in self.link_words.object_starts
-                or self.lex.victims.match(self.lows, cue.end) is not None
-                or self.lex.qualifiers_before.match(self.lows, cue.end) is not None)
+        return (
+            cue.end in self.quantity_at
+            or nxt in self.link_words.object_starts
+            or self.lex.victims.match(self.lows, cue.end) is not None
+            or self.lex.qualifiers_before.match(self.lows, cue.end) is not None
+        )
 
     def _closing_paren(self, j: int) -> int | None:
         for m in range(j + 1, min(self.n, j + 12)):
@@ -219,14 +231,20 @@ class _Sentence:
         close = self._next_comma(nxt)
         if close is None:
             return None
-        if self.link_words.breakdown_before.match(self.lows, nxt) or (close + 1 < self.n and self._verb_starts(close + 1)):
-            if any(m in self.cue_at for m in range(nxt, close)) and not self.link_words.breakdown_before.match(self.lows, nxt):
+        if self.link_words.breakdown_before.match(self.lows, nxt) or (
+            close + 1 < self.n and self._verb_starts(close + 1)
+        ):
+            if any(
+                m in self.cue_at for m in range(nxt, close)
+            ) and not self.link_words.breakdown_before.match(self.lows, nxt):
                 return None
             return close + 1
         return None
 
     def _verb_starts(self, j: int) -> bool:
-        return self.lows[j] in self.link_words.auxiliaries or (j in self.cue_at and self.cue_at[j].rule_for(Attach.AFTER) is not None)
+        return self.lows[j] in self.link_words.auxiliaries or (
+            j in self.cue_at and self.cue_at[j].rule_for(Attach.AFTER) is not None
+        )
 
     def _next_comma(self, j: int) -> int | None:
         for m in range(j, min(self.n, j + 14)):
@@ -284,9 +302,13 @@ class _Sentence:
             # Between number and cue, a few words before the number ("could leave 5,000 homeless",
             # "sentenced 11 men to death"), and after a weak cue ("8,000 refugees returned").
             before = q.start
-            while (before > 0 and q.start - before < 3 and self.tokens[before - 1].text not in ",;:()"
-                   and self.lows[before - 1] not in lw.clause_breaks
-                   and not lw.coordinators.match(self.lows, before - 1)):
+            while (
+                before > 0
+                and q.start - before < 3
+                and self.tokens[before - 1].text not in ",;:()"
+                and self.lows[before - 1] not in lw.clause_breaks
+                and not lw.coordinators.match(self.lows, before - 1)
+            ):
                 before -= 1
             after = cue.end
             if any(rule.yields for rule in cue.rules):
@@ -298,9 +320,11 @@ class _Sentence:
                 window = range(window.start, q.start)
         cancel = lw.cancel_by_category.get(link.category)
         for j in window:
-            if j not in self.in_quantity and (lw.projection_before.match(self.lows, j)
-                                              or self.lows[j] in lw.negation_before
-                                              or (cancel is not None and cancel.match(self.lows, j))):
+            if j not in self.in_quantity and (
+                lw.projection_before.match(self.lows, j)
+                or self.lows[j] in lw.negation_before
+                or (cancel is not None and cancel.match(self.lows, j))
+            ):
                 return True
         # "none of the 40 passengers": a negation right before the number, across "of the".
         j = q.start - 1
@@ -314,11 +338,17 @@ class _Sentence:
     def breakdown_after(self, q: Quantity) -> bool:
         return q.end < self.n and self.link_words.breakdown_after.match(self.lows, q.end) is not None
 
+    def is_partitive(self, start: int, end: int) -> bool:
+        """The tokens [start, end) are exactly a partitive phrase ("of the" in "two of the 12")."""
+        hit = self.link_words.partitive.match(self.lows, start)
+        return hit is not None and start + hit[0] == end
+
     def person_follows(self, q: Quantity) -> bool:
         """A person noun right after the number, or after one modifier ("one Saudi policeman")."""
         victims = self.lex.victims
         return victims.match(self.lows, q.end) is not None or (
-            q.end + 1 < self.n and victims.match(self.lows, q.end + 1) is not None)
+            q.end + 1 < self.n and victims.match(self.lows, q.end + 1) is not None
+        )
 
     def coordinated_before(self, q: Quantity) -> bool:
         return q.start > 0 and self.link_words.coordinators.match_ending(self.lows, q.start) is not None
@@ -337,8 +367,9 @@ def choose_link(candidates: list[Link]) -> Link | None:
     return min(candidates, key=lambda link: (-link.priority, link.distance, order.get(link.kind, 3)))
 
 
-def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon: Lexicon,
-                  previous: Link | None = None) -> list[Link]:
+def link_sentence(
+    tokens: tuple[Token, ...], quantities: list[Quantity], lexicon: Lexicon, previous: Link | None = None
+) -> list[Link]:
     """Link every quantity of a sentence that counts casualties; ``previous`` is the last link of
     the sentence before (a breakdown may refer to it)."""
     if not quantities:
@@ -377,11 +408,16 @@ def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon
         target = links.get(pending[k])
         if target is not None:
             q = quantities[k]
-            between = lows[q.end:quantities[pending[k]].start]
-            is_part = between in (["of"], ["of", "the"])
+            is_part = sentence.is_partitive(q.end, quantities[pending[k]].start)
             kind = LinkKind.BREAKDOWN if is_part else LinkKind.COORDINATED
-            links[k] = replace(target, quantity=q, kind=kind, cue=None, breakdown=is_part,
-                               rule_ids=(f"link.{kind.value}",) + target.rule_ids[1:])
+            links[k] = replace(
+                target,
+                quantity=q,
+                kind=kind,
+                cue=None,
+                breakdown=is_part,
+                rule_ids=(f"link.{kind.value}",) + target.rule_ids[1:],
+            )
     # Parts of another figure, and numbers coordinated after an active verb.
     last: Link | None = previous
     last_here: Link | None = None  # the last link of this sentence (token indices comparable)
@@ -396,13 +432,27 @@ def link_sentence(tokens: tuple[Token, ...], quantities: list[Quantity], lexicon
         if last is None or q.weak:
             continue
         if sentence.breakdown_before(q) or sentence.breakdown_after(q):
-            links[k] = replace(last, quantity=q, kind=LinkKind.BREAKDOWN, cue=None, breakdown=True,
-                               rule_ids=("link.breakdown",) + last.rule_ids[1:])
-        elif (last_here is not None and sentence.coordinated_before(q)
-              and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
-              and last_here.quantity.end >= q.start - 3):
-            links[k] = replace(last_here, quantity=q, kind=LinkKind.COORDINATED, cue=None,
-                               rule_ids=("link.coordinated",) + last_here.rule_ids[1:])
+            links[k] = replace(
+                last,
+                quantity=q,
+                kind=LinkKind.BREAKDOWN,
+                cue=None,
+                breakdown=True,
+                rule_ids=("link.breakdown",) + last.rule_ids[1:],
+            )
+        elif (
+            last_here is not None
+            and sentence.coordinated_before(q)
+            and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
+            and last_here.quantity.end >= q.start - 3
+        ):
+            links[k] = replace(
+                last_here,
+                quantity=q,
+                kind=LinkKind.COORDINATED,
+                cue=None,
+                rule_ids=("link.coordinated",) + last_here.rule_ids[1:],
+            )
         else:
             continue
         last = last_here = links[k]

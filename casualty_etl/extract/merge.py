@@ -22,9 +22,6 @@ from dataclasses import dataclass, replace
 from casualty_etl.extract.quantities import bounds_of
 from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
 
-#: The victim group that says nothing specific ("people"): equal counts of "people" are not the same fact.
-GENERIC_VICTIM = "people"
-
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -44,8 +41,12 @@ def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
         if f.unit is not Unit.HOUSEHOLDS:
             continue
         for o in mentions:
-            if (o.sentence_index == m.sentence_index and o.figure.unit is Unit.PEOPLE
-                    and o.figure.category is f.category and abs(o.token_start - m.token_start) <= 8):
+            if (
+                o.sentence_index == m.sentence_index
+                and o.figure.unit is Unit.PEOPLE
+                and o.figure.category is f.category
+                and abs(o.token_start - m.token_start) <= 8
+            ):
                 restated[k] = o
                 break
     kept = []
@@ -53,32 +54,52 @@ def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
         if k in restated:
             continue
         governing = next((mentions[h] for h, o in restated.items() if o is m), None)
-        if (governing is not None and m.figure.qualifier is Qualifier.EXACT
-                and governing.figure.qualifier not in (Qualifier.EXACT, Qualifier.RANGE, Qualifier.VAGUE)
-                and governing.token_start < m.token_start):
+        if (
+            governing is not None
+            and m.figure.qualifier is Qualifier.EXACT
+            and governing.figure.qualifier not in (Qualifier.EXACT, Qualifier.RANGE, Qualifier.VAGUE)
+            and governing.token_start < m.token_start
+        ):
             qualifier = governing.figure.qualifier
             lower, upper = bounds_of(qualifier, m.figure.value)
-            m = replace(m, figure=replace(m.figure, qualifier=qualifier, lower=lower, upper=upper,
-                                          rule_ids=m.figure.rule_ids + ("merge.households_qualifier",)))
+            m = replace(
+                m,
+                figure=replace(
+                    m.figure,
+                    qualifier=qualifier,
+                    lower=lower,
+                    upper=upper,
+                    rule_ids=m.figure.rule_ids + ("merge.households_qualifier",),
+                ),
+            )
         kept.append(m)
     return kept
 
 
-def _compatible(a: Mention, b: Mention) -> bool:
+def _compatible(a: Mention, b: Mention, generic_victim: str) -> bool:
     fa, fb = a.figure, b.figure
-    return (fa.category is fb.category and fa.value == fb.value and fa.unit is fb.unit
-            and a.sentence_index != b.sentence_index
-            and (fa.victim is None or fb.victim is None or fa.victim == fb.victim)
-            and (fa.scope is Scope.BREAKDOWN) == (fb.scope is Scope.BREAKDOWN)
-            and (a.headline or b.headline or (fa.victim is not None and fa.victim == fb.victim
-                                               and fa.victim != GENERIC_VICTIM)))
+    return (
+        fa.category is fb.category
+        and fa.value == fb.value
+        and fa.unit is fb.unit
+        and a.sentence_index != b.sentence_index
+        and (fa.victim is None or fb.victim is None or fa.victim == fb.victim)
+        and (fa.scope is Scope.BREAKDOWN) == (fb.scope is Scope.BREAKDOWN)
+        and (
+            a.headline
+            or b.headline
+            or (fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim)
+        )
+    )
 
 
-def merge_mentions(mentions: list[Mention]) -> tuple[Figure, ...]:
+def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure, ...]:
+    """``generic_victim`` is the lexicon's group that says nothing specific: two equal counts of
+    it in the body are not taken for one fact."""
     groups: list[list[Mention]] = []
     for m in drop_household_restatements(mentions):
         for group in groups:
-            if all(_compatible(m, other) for other in group):
+            if all(_compatible(m, other, generic_victim) for other in group):
                 group.append(m)
                 break
         else:

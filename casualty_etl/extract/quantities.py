@@ -7,7 +7,7 @@ times, ages, money, units, object counts) are dropped here, so later stages neve
 
 Digit separators are resolved by context: a ``,`` or ``.`` followed by groups of exactly
 three digits separates thousands ("1,700", "450.000"); otherwise, and only before a scale
-word, it is a decimal point ("1.5 million", "3,5 millions"). A decimal without a scale is
+word, it is a decimal point ("1.5 million", "3,5 million"). A decimal without a scale is
 not a count of people and is dropped.
 
 Deliberately not here: deciding what the quantity counts (see ``linking``).
@@ -56,9 +56,9 @@ def parse_digits(text: str, scaled: bool = False) -> float | None:
     Never raises, whatever ``text`` is.
     """
     digits = "".join(ch for ch in text if not ch.isspace())
-    if not digits or not all(ch.isdigit() or ch in ".," for ch in digits) or not digits[0].isdigit():
+    if not digits or not all(ch.isdecimal() or ch in ".," for ch in digits) or not digits[0].isdecimal():
         return None
-    if not digits[-1].isdigit():
+    if not digits[-1].isdecimal():
         return None
     seps = [ch for ch in digits if ch in ".,"]
     if not seps:
@@ -78,8 +78,13 @@ def parse_digits(text: str, scaled: bool = False) -> float | None:
         return float("".join(head_groups) + "." + tail) if len(head) <= 17 else None
     thousands = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
     # South Asian grouping: "2,50,000" (lakh), "1,20,00,000" (crore).
-    indian = (seps == [","] * len(seps) and len(groups) >= 3 and 1 <= len(groups[0]) <= 2
-              and all(len(g) == 2 for g in groups[1:-1]) and len(groups[-1]) == 3)
+    indian = (
+        seps == [","] * len(seps)
+        and len(groups) >= 3
+        and 1 <= len(groups[0]) <= 2
+        and all(len(g) == 2 for g in groups[1:-1])
+        and len(groups[-1]) == 3
+    )
     if indian:
         return float("".join(groups)) if len("".join(groups)) <= 13 else None
     if len(groups) == 2 and (scaled or not thousands):
@@ -115,7 +120,7 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     vague = words.vague.match(lows, i)
     if vague:
         length, value = vague
-        return Numeral(value, i + length, " ".join(t.text for t in tokens[i:i + length]), "number.vague")
+        return Numeral(value, i + length, " ".join(t.text for t in tokens[i : i + length]), "number.vague")
     fixed = words.fixed.match(lows, i)
     if fixed:
         length, value = fixed
@@ -128,7 +133,11 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     largest_scale = 1
     last: str | None = None  # "unit", "tens", "scale"
     j = i
-    if lows[i] in words.indefinite_one and i + 1 < n and (lows[i + 1] in words.scales or lows[i + 1] in words.dozen):
+    if (
+        lows[i] in words.indefinite_one
+        and i + 1 < n
+        and (lows[i + 1] in words.scales or lows[i + 1] in words.dozen)
+    ):
         current = 1
         last = "unit"
         j = i + 1
@@ -143,7 +152,9 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
         elif w in words.scales and last in ("unit", "tens", "scale"):
             scale = words.scales[w]
             largest_scale = max(largest_scale, scale)
-            if scale >= 1000:
+            if scale >= 1000 and current == 0 and total and last == "scale":
+                total *= scale  # "one thousand million"
+            elif scale >= 1000:
                 total += max(current, 1) * scale
                 current = 0
             else:
@@ -154,8 +165,11 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
             last = "scale"
         elif w == "-" and last == "tens" and j + 1 < n and lows[j + 1] in words.units:
             pass
-        elif w in words.word_joiners and last == "scale" and j + 1 < n and (
-            lows[j + 1] in words.units or lows[j + 1] in words.tens
+        elif (
+            w in words.word_joiners
+            and last == "scale"
+            and j + 1 < n
+            and (lows[j + 1] in words.units or lows[j + 1] in words.tens)
         ):
             pass
         else:
@@ -195,11 +209,17 @@ def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     return Numeral(int(total), end, None, rule, scale=scale, decimal=value)
 
 
-def _bare_decimal_before_scaled_range(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon
-                                      ) -> Numeral | None:
+def _bare_decimal_before_scaled_range(
+    tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon
+) -> Numeral | None:
     """The "1.2" of "between 1.2 and 1.5 million": valid only as the first end of a scaled range."""
     value = parse_digits(tokens[i].text, scaled=True)
-    if value is None or i + 2 >= len(tokens) or lows[i + 1] not in lexicon.range_joiners:
+    if (
+        value is None
+        or value == int(value)
+        or i + 2 >= len(tokens)
+        or lows[i + 1] not in lexicon.range_joiners
+    ):
         return None
     second = read_numeral(tokens, lows, i + 2, lexicon)
     if second is None or second.scale == 1:
@@ -256,13 +276,23 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
     end = first.end
     value, vague_word, weak = first.value, first.vague_word, first.weak
     if first.decimal == 0.0:
-        first = Numeral(first.value, first.end, first.vague_word, first.rule_id, first.weak, first.scale,
-                        float(first.value))
+        first = Numeral(
+            first.value,
+            first.end,
+            first.vague_word,
+            first.rule_id,
+            first.weak,
+            first.scale,
+            float(first.value),
+        )
     lower: int | None
     upper: int | None
     # A range: "10-15", "10 to 15", "between 10 and 15".
-    if end + 1 < n and lows[end] in lexicon.range_joiners and (lows[end] != "and" or opened) and (
-        lows[end] not in ("-", "\u2013") or tokens[end + 1].start - tokens[end].end <= 1
+    if (
+        end + 1 < n
+        and lows[end] in lexicon.range_joiners
+        and (lows[end] not in lexicon.range_joiners_after_open or opened)
+        and (lows[end] not in ("-", "\u2013") or tokens[end + 1].start - tokens[end].end <= 1)
     ):
         second = read_numeral(tokens, lows, end + 1, lexicon)
         if second is not None and second.vague_word is None and first.vague_word is None:
@@ -272,10 +302,14 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
             if low < high:
                 rules.append("range")
                 return Quantity(i, second.end, low, low, high, Qualifier.RANGE, None, False, tuple(rules))
-    if opened:
-        return None
-    if end + 1 < n and lows[end] in ("-", "\u2013") and tokens[end + 1].kind is Kind.DIGITS \
-            and tokens[end + 1].start == tokens[end].end:
+    if opened or (first.scale == 1 and first.decimal != int(first.decimal)):
+        return None  # an unclosed "between", or a decimal that only a scaled range could carry
+    if (
+        end + 1 < n
+        and lows[end] in ("-", "\u2013")
+        and tokens[end + 1].kind is Kind.DIGITS
+        and tokens[end + 1].start == tokens[end].end
+    ):
         return None  # "3-1": a score or a fraction, not a count
     after = lexicon.qualifiers_after.match(lows, end) if end < n else None
     if after and qualifier is None and first.vague_word is None:
@@ -285,20 +319,35 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
     if qualifier is None:
         qualifier = Qualifier.VAGUE if vague_word else Qualifier.EXACT
     lower, upper = bounds_of(qualifier, value)
-    return Quantity(i, end, value, lower, upper, qualifier, vague_word, weak and qualifier is Qualifier.EXACT,
-                    tuple(rules))
+    return Quantity(
+        i,
+        end,
+        value,
+        lower,
+        upper,
+        qualifier,
+        vague_word,
+        weak and qualifier is Qualifier.EXACT,
+        tuple(rules),
+    )
 
 
 def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon: Lexicon) -> bool:
-    """An object noun right after the number, or after a few modifiers ("20 Grad rockets", "12 AK-47 rifles")."""
+    """An object noun right after the number, or after a few modifiers ("20 Grad rockets",
+    "12 AK-47 rifles")."""
     for k in range(j, min(len(tokens), j + 4)):
         hit = lexicon.objects_after.match(lows, k)
         if hit and not lexicon.victims.match(lows, k + hit[0]):  # "farm workers" are people
             return True
         tok = tokens[k]
-        if (tok.kind is Kind.PUNCT and tok.text not in "-\u2013") or lexicon.victims.match(lows, k) \
-                or lexicon.cues.match(lows, k) or lows[k] in lexicon.linking.auxiliaries \
-                or lows[k] in lexicon.linking.prepositions or lows[k] in lexicon.linking.clause_breaks:
+        if (
+            (tok.kind is Kind.PUNCT and tok.text not in "-\u2013")
+            or lexicon.victims.match(lows, k)
+            or lexicon.cues.match(lows, k)
+            or lows[k] in lexicon.linking.auxiliaries
+            or lows[k] in lexicon.linking.prepositions
+            or lows[k] in lexicon.linking.clause_breaks
+        ):
             return False
     return False
 
@@ -312,7 +361,11 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     before2 = lows[q.start - 2] if q.start > 1 else ""
     if before in lexicon.not_people_before or before in lexicon.date_words:
         return False
-    if before in words.pronoun_before or before in words.indefinite_before or before2 in words.indefinite_before:
+    if (
+        before in words.pronoun_before
+        or before in words.indefinite_before
+        or before2 in words.indefinite_before
+    ):
         return False
     if q.value == 0 or (q.weak and before in words.weak_pronoun_before):
         return False
@@ -333,7 +386,12 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
             return False
     lo, hi = lexicon.year_range
     text = tokens[q.end - 1].text
-    if (q.end - q.start == 1 and first.kind is Kind.DIGITS and text.isdigit() and len(text) == 4
-            and lo <= int(text) <= hi):
+    if (
+        q.end - q.start == 1
+        and first.kind is Kind.DIGITS
+        and text.isdigit()
+        and len(text) == 4
+        and lo <= int(text) <= hi
+    ):
         return q.end < n and lexicon.victims.match(lows, q.end) is not None
     return True

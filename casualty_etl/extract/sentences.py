@@ -3,7 +3,8 @@
 Input: the article text. Output: (start, end) character ranges of sentences, in order.
 A line break always ends a sentence (headlines, captions and datelines have no full stop);
 a full stop, question or exclamation mark ends one when followed by space and a capital,
-digit or quote (or directly by a capitalised word, for text that lost its spaces), unless it closes an abbreviation listed in the lexicon ("Gen.", "U.S.").
+digit or quote (or directly by a capitalised word, for text that lost its spaces), unless
+it closes an abbreviation listed in the lexicon ("Gen.", "U.S.").
 
 Deliberately not here: tokenising (only sentences that pass the prefilter are tokenised).
 """
@@ -50,7 +51,7 @@ def _abbreviation_before(text: str, start: int, stop: int) -> str | None:
     i = j - 1
     while i > start and (text[i - 1].isalpha() or text[i - 1] == "."):
         i -= 1
-    word = text[i:j - 1].lower()
+    word = text[i : j - 1].lower()
     return word or None
 
 

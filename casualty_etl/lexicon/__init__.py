@@ -74,7 +74,7 @@ class PhraseTable(Generic[T]):
         n = len(lows)
         for key, payload in options:
             k = len(key)
-            if i + k <= n and (k == 1 or tuple(lows[i:i + k]) == key):
+            if i + k <= n and (k == 1 or tuple(lows[i : i + k]) == key):
                 return k, payload
         return None
 
@@ -124,6 +124,7 @@ class Linking:
     negation_before: frozenset[str]
     negation_bridge: frozenset[str]
     prepositions: frozenset[str]
+    partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
 
 
@@ -136,6 +137,7 @@ class Lexicon:
     qualifiers_after: PhraseTable[Qualifier]
     range_open: frozenset[str]
     range_joiners: frozenset[str]
+    range_joiners_after_open: frozenset[str]
     units_after: frozenset[str]
     objects_after: PhraseTable[bool]
     not_people_before: frozenset[str]
@@ -145,6 +147,8 @@ class Lexicon:
     cue_rules: tuple[CueRule, ...]
     linking: Linking
     victims: PhraseTable[str]
+    generic_victim: str
+    households_victim: str
     scope_words: PhraseTable[Scope]
     status_words: PhraseTable[Status]
     first_person: frozenset[str]
@@ -157,11 +161,24 @@ class Lexicon:
 
 # --------------------------------------------------------------------------- validation helpers
 
-_TOP_KEYS = {"language", "sentences", "numbers", "qualifiers", "not_people", "cues", "not_cues", "linking",
-             "victims", "context"}
+_TOP_KEYS = {
+    "language",
+    "sentences",
+    "numbers",
+    "qualifiers",
+    "not_people",
+    "cues",
+    "not_cues",
+    "linking",
+    "victims",
+    "victim_roles",
+    "context",
+}
 
 
-def _require_keys(where: str, data: Mapping[str, Any], allowed: set[str], required: set[str] | None = None) -> None:
+def _require_keys(
+    where: str, data: Mapping[str, Any], allowed: set[str], required: set[str] | None = None
+) -> None:
     if not isinstance(data, Mapping):
         raise LexiconError(f"{where}: expected a mapping")
     unknown = set(data) - allowed
@@ -191,13 +208,21 @@ def _word_set(where: str, values: Any) -> frozenset[str]:
     for phrase in _words(where, values):
         key = _key(where, phrase)
         if len(key) != 1:
-            raise LexiconError(f"{where}: {phrase!r} is several tokens {key}; only single words are allowed here")
+            raise LexiconError(
+                f"{where}: {phrase!r} is several tokens {key}; only single words are allowed here"
+            )
         found.add(key[0])
     return frozenset(found)
 
 
 def _flag_table(where: str, values: Any) -> PhraseTable[bool]:
     return PhraseTable((_key(where, p), True) for p in _words(where, values))
+
+
+def _int(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LexiconError(f"{where}: expected an integer, got {value!r}")
+    return value
 
 
 def _int_map(where: str, data: Any) -> dict[str, int]:
@@ -212,7 +237,7 @@ def _value_table(where: str, entries: Any) -> PhraseTable[int]:
     rows = []
     for n, entry in enumerate(entries):
         _require_keys(f"{where}[{n}]", entry, {"phrase", "value"})
-        rows.append((_key(where, entry["phrase"]), int(entry["value"])))
+        rows.append((_key(where, str(entry["phrase"])), _int(f"{where}[{n}].value", entry["value"])))
     return PhraseTable(rows)
 
 
@@ -279,10 +304,16 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             category = Category(category_name)
         except ValueError as exc:
             raise LexiconError(f"cues: unknown category {category_name!r}") from exc
+        if not isinstance(entries, list):
+            raise LexiconError(f"cues.{category_name}: expected a list of cue entries")
         for n, entry in enumerate(entries):
             where = f"cues.{category_name}[{n}]"
-            _require_keys(where, entry, {"id", "phrases", "attach", "active", "yields", "subtype", "priority", "status"},
-                          {"id", "phrases", "attach"})
+            _require_keys(
+                where,
+                entry,
+                {"id", "phrases", "attach", "active", "yields", "subtype", "priority", "status"},
+                {"id", "phrases", "attach"},
+            )
             rule_id = str(entry["id"])
             if rule_id in seen_ids:
                 raise LexiconError(f"{where}: duplicate rule id {rule_id!r}")
@@ -299,16 +330,25 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
                 subtype_member = Subtype(subtype) if subtype else None
             except ValueError as exc:
                 raise LexiconError(f"{where}: unknown subtype {subtype!r}") from exc
-            rule = CueRule(rule_id, category, attach, bool(entry.get("active", False)),
-                           bool(entry.get("yields", False)), subtype_member, int(entry.get("priority", 0)),
-                           _status_of(where, entry.get("status")))
+            rule = CueRule(
+                rule_id,
+                category,
+                attach,
+                bool(entry.get("active", False)),
+                bool(entry.get("yields", False)),
+                subtype_member,
+                _int(f"{where}.priority", entry.get("priority", 0)),
+                _status_of(where, entry.get("status")),
+            )
             rules.append(rule)
             for phrase in _words(f"{where}.phrases", entry["phrases"]):
                 key = _key(where, phrase)
                 for mode in attach:
                     other = seen_phrases.get((key, mode))
                     if other is not None and other != rule_id:
-                        raise LexiconError(f"{where}: phrase {phrase!r} ({mode}) is already a cue of {other!r}")
+                        raise LexiconError(
+                            f"{where}: phrase {phrase!r} ({mode}) is already a cue of {other!r}"
+                        )
                     seen_phrases[(key, mode)] = rule_id
                 if rule not in rules_of.setdefault(key, []):
                     rules_of[key].append(rule)
@@ -363,9 +403,25 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         raise LexiconError(f"language: file says {data['language']!r}, expected {language!r}")
 
     num = data["numbers"]
-    _require_keys("numbers", num, {"units", "tens", "scales", "scale_abbreviations", "word_joiners",
-                                   "indefinite_one", "fixed", "dozen", "vague", "indefinite_before",
-                                   "pronoun_before", "weak_pronoun_before", "weak_words"})
+    _require_keys(
+        "numbers",
+        num,
+        {
+            "units",
+            "tens",
+            "scales",
+            "scale_abbreviations",
+            "word_joiners",
+            "indefinite_one",
+            "fixed",
+            "dozen",
+            "vague",
+            "indefinite_before",
+            "pronoun_before",
+            "weak_pronoun_before",
+            "weak_words",
+        },
+    )
     numbers = NumberWords(
         units=_int_map("numbers.units", num["units"]),
         tens=_int_map("numbers.tens", num["tens"]),
@@ -379,29 +435,64 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         indefinite_before=_word_set("numbers.indefinite_before", num["indefinite_before"]),
         pronoun_before=_word_set("numbers.pronoun_before", num["pronoun_before"]),
         weak_pronoun_before=_word_set("numbers.weak_pronoun_before", num["weak_pronoun_before"]),
-        weak_words=frozenset(_key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])),
+        weak_words=frozenset(
+            _key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])
+        ),
     )
 
     qual = data["qualifiers"]
-    _require_keys("qualifiers", qual, {"before", "after", "range_open", "range_joiners"})
+    _require_keys(
+        "qualifiers", qual, {"before", "after", "range_open", "range_joiners", "range_joiners_after_open"}
+    )
+    roles = data["victim_roles"]
+    _require_keys("victim_roles", roles, {"generic", "households"})
+    for role, group in roles.items():
+        if group not in data["victims"]:
+            raise LexiconError(f"victim_roles.{role}: {group!r} is not a group of victims")
 
     notp = data["not_people"]
     _require_keys("not_people", notp, {"units_after", "objects_after", "before", "date_words", "year_range"})
     year_range = notp["year_range"]
-    if not (isinstance(year_range, list) and len(year_range) == 2 and year_range[0] < year_range[1]):
-        raise LexiconError("not_people.year_range: expected [first, last]")
+    if not (
+        isinstance(year_range, list)
+        and len(year_range) == 2
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in year_range)
+        and year_range[0] < year_range[1]
+    ):
+        raise LexiconError("not_people.year_range: expected [first, last] as integers")
 
     link = data["linking"]
-    _require_keys("linking", link, {"after_window", "before_window", "toll_window", "toll_change_before", "projection_window",
-                                    "before_fillers", "auxiliaries", "clause_breaks", "object_starts",
-                                    "hard_breaks", "breakdown_before", "breakdown_after", "coordinators",
-                                    "projection_before", "negation_before", "negation_bridge", "prepositions", "cancel_by_category"})
+    _require_keys(
+        "linking",
+        link,
+        {
+            "after_window",
+            "before_window",
+            "toll_window",
+            "toll_change_before",
+            "projection_window",
+            "before_fillers",
+            "auxiliaries",
+            "clause_breaks",
+            "object_starts",
+            "hard_breaks",
+            "breakdown_before",
+            "breakdown_after",
+            "coordinators",
+            "projection_before",
+            "negation_before",
+            "negation_bridge",
+            "prepositions",
+            "partitive",
+            "cancel_by_category",
+        },
+    )
     linking = Linking(
-        after_window=int(link["after_window"]),
-        before_window=int(link["before_window"]),
-        toll_window=int(link["toll_window"]),
+        after_window=_int("linking.after_window", link["after_window"]),
+        before_window=_int("linking.before_window", link["before_window"]),
+        toll_window=_int("linking.toll_window", link["toll_window"]),
         toll_change_before=_word_set("linking.toll_change_before", link["toll_change_before"]),
-        projection_window=int(link["projection_window"]),
+        projection_window=_int("linking.projection_window", link["projection_window"]),
         before_fillers=_word_set("linking.before_fillers", link["before_fillers"]),
         auxiliaries=_word_set("linking.auxiliaries", link["auxiliaries"]),
         clause_breaks=_word_set("linking.clause_breaks", link["clause_breaks"]),
@@ -414,6 +505,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         negation_before=_word_set("linking.negation_before", link["negation_before"]),
         negation_bridge=_word_set("linking.negation_bridge", link["negation_bridge"]),
         prepositions=_word_set("linking.prepositions", link["prepositions"]),
+        partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
     )
 
@@ -427,31 +519,44 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
 
     cues, cue_rules = _cues(data["cues"], data["not_cues"])
     cue_first_words = {w for w in cues.first_words if w.isalpha()}
-    number_words = (set(numbers.units) | set(numbers.tens) | set(numbers.scales) | set(numbers.dozen)
-                    | {k[0] for k, _ in _iter_table(numbers.vague)} | {k[0] for k, _ in _iter_table(numbers.fixed)})
+    number_words = (
+        set(numbers.units)
+        | set(numbers.tens)
+        | set(numbers.scales)
+        | set(numbers.dozen)
+        | {k[0] for k, _ in _iter_table(numbers.vague)}
+        | {k[0] for k, _ in _iter_table(numbers.fixed)}
+    )
     return Lexicon(
         language=language,
-        abbreviations=frozenset(a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])),
+        abbreviations=frozenset(
+            a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])
+        ),
         numbers=numbers,
         qualifiers_before=_enum_table("qualifiers.before", qual["before"], Qualifier),
         qualifiers_after=_enum_table("qualifiers.after", qual["after"], Qualifier),
         range_open=_word_set("qualifiers.range_open", qual["range_open"]),
         range_joiners=frozenset(_words("qualifiers.range_joiners", qual["range_joiners"])),
+        range_joiners_after_open=frozenset(
+            _words("qualifiers.range_joiners_after_open", qual["range_joiners_after_open"])
+        ),
         units_after=_word_set("not_people.units_after", notp["units_after"]),
         objects_after=_flag_table("not_people.objects_after", notp["objects_after"]),
         not_people_before=_word_set("not_people.before", notp["before"]),
         date_words=_word_set("not_people.date_words", notp["date_words"]),
-        year_range=(int(year_range[0]), int(year_range[1])),
+        year_range=(year_range[0], year_range[1]),
         cues=cues,
         cue_rules=cue_rules,
         linking=linking,
         victims=_victims(data["victims"]),
+        generic_victim=str(roles["generic"]),
+        households_victim=str(roles["households"]),
         scope_words=_enum_table("context.scope", ctx["scope"], Scope),
         status_words=_enum_table("context.status", ctx["status"], Status),
         first_person=_word_set("context.first_person", ctx["first_person"]),
         speech_verbs=_word_set("context.attribution.speech_verbs", attribution["speech_verbs"]),
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
-        attribution_max_tokens=int(attribution["max_tokens"]),
+        attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
         cue_prefilter=re.compile(r"\b" + _trie_regex(sorted(cue_first_words)) + r"\b", re.IGNORECASE),
         number_prefilter=re.compile(r"\d|\b" + _trie_regex(sorted(number_words)) + r"\b", re.IGNORECASE),
     )
