@@ -141,6 +141,11 @@ class _Sentence:
             if cue is not None:
                 return self._after_link(q, cue, steps)
             other = self.quantity_at.get(j)
+            if other is not None and j > q.end and lw.breakdown_before.match_ending(self.lows, j):
+                # "6,000 people including 4,000 children were staying": the part does not stop the whole.
+                j = self.quantities[other].end
+                steps += 1
+                continue
             if other is not None:
                 between = self.lows[q.end : j]
                 if not between or lw.coordinators.match_ending(self.lows, j) or self.is_partitive(q.end, j):

@@ -352,6 +352,23 @@ def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon:
     return False
 
 
+#: Largest number read as an age when set off by commas after a name ("Bana, 7, who ...").
+MAX_AGE = 120
+
+
+def _is_apposed_age(tokens: tuple[Token, ...], q: Quantity) -> bool:
+    """A small number between commas right after a capitalised name is an age, not a count."""
+    if q.start < 2 or q.end >= len(tokens) or q.value > MAX_AGE:
+        return False
+    name = tokens[q.start - 2]
+    return (
+        tokens[q.start - 1].text == ","
+        and tokens[q.end].text == ","
+        and name.kind is Kind.WORD
+        and name.text[:1].isupper()
+    )
+
+
 def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexicon: Lexicon) -> bool:
     """False when the context shows the quantity counts years, money, units, objects or is a date."""
     n = len(tokens)
@@ -384,6 +401,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
             return False  # clock times, fractions, dates written 3/4
         if _counts_objects(tokens, lows, q.end, lexicon):
             return False
+    if _is_apposed_age(tokens, q):
+        return False
     lo, hi = lexicon.year_range
     text = tokens[q.end - 1].text
     if (
