@@ -2,6 +2,7 @@
 
 Commands:
   run       sources -> Prefect flow -> Parquet lake, with a progress bar and a closing summary
+  serve     the same flow on a cron schedule (starts a local Prefect server when none is configured)
   extract   JSON lines of {"id", "text"} -> JSON lines of {"id", "figures"} (no Prefect, no lake)
   evaluate  score the extractor (or a predictions file) against a gold file
 
@@ -58,22 +59,36 @@ def app() -> None:
     """Turn news and humanitarian reports into validated casualty statistics."""
 
 
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Configuration file (default: ./casualty-etl.toml when present).",
+)
+
+
+def _load_config(config_path: Path | None, **overrides):
+    from casualty_etl.config import ConfigError, load_config
+
+    try:
+        return load_config(config_path).with_overrides(**overrides)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 @click.argument("sources", nargs=-1)
-@click.option("--lake", default="data/lake", show_default=True, help="Lake root: a folder or an fsspec URL.")
+@_CONFIG_OPTION
+@click.option("--lake", default=None, help="Lake root: a folder or an fsspec URL [default: data/lake].")
 @click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=200,
-    show_default=True,
-    help="Documents per Prefect task.",
+    "--batch-size", type=click.IntRange(min=1), default=None, help="Documents per Prefect task [200]."
 )
 @click.option(
     "--runner",
     type=click.Choice(["thread", "process", "dask"]),
-    default="thread",
-    show_default=True,
-    help="Prefect task runner.",
+    default=None,
+    help="Prefect task runner [thread].",
 )
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None, help="Parallel batches (default: per runner)."
@@ -86,17 +101,26 @@ def app() -> None:
 )
 def run(
     sources: tuple[str, ...],
-    lake: str,
-    batch_size: int,
-    runner: str,
+    config_path: Path | None,
+    lake: str | None,
+    batch_size: int | None,
+    runner: str | None,
     workers: int | None,
     dask_address: str | None,
     reextract: bool,
 ) -> None:
-    """Run the ETL flow: read SOURCES (files or folders; default data/samples), extract casualty
-    figures and write validated Parquet tables into the lake."""
-    paths = list(sources or ["data/samples"])
-    missing = [p for p in paths if "://" not in p and not Path(p).exists()]
+    """Run the ETL flow: read SOURCES (files, folders, feeds, URL lists; default: the configuration's,
+    else data/samples), extract casualty figures and write validated Parquet tables into the lake."""
+    config = _load_config(
+        config_path,
+        sources=tuple(sources) or None,
+        lake=lake,
+        batch_size=batch_size,
+        runner=runner,
+        workers=workers,
+        dask_address=dask_address,
+    )
+    missing = [p for p in config.sources if "://" not in p and not Path(p).exists()]
     if missing:
         _fail(f"no such file or folder: {missing[0]}")
     configure_prefect_environment()
@@ -119,17 +143,41 @@ def run(
         set_progress_listener(lambda s: progress.advance(bar, s.documents))
         try:
             summary = run_etl(
-                paths,
-                lake,
-                batch_size=batch_size,
-                runner=Runner(runner),
-                workers=workers,
-                dask_address=dask_address,
+                list(config.sources),
+                config.lake,
+                batch_size=config.batch_size,
+                runner=Runner(config.runner),
+                workers=config.workers,
+                dask_address=config.dask_address,
                 reextract=reextract,
             )
         finally:
             set_progress_listener(None)
     _print_summary(summary)
+
+
+@app.command()
+@_CONFIG_OPTION
+@click.option("--cron", default=None, help='Cron schedule, e.g. "0 * * * *" (default: the configuration\'s).')
+@click.option("--lake", default=None, help="Lake root (default: the configuration's).")
+def serve(config_path: Path | None, cron: str | None, lake: str | None) -> None:
+    """Serve the ETL flow on a cron schedule. Without PREFECT_API_URL a local Prefect server is
+    started on 127.0.0.1 (state in ./.prefect) and stopped on Ctrl-C."""
+    from dataclasses import replace
+
+    config = _load_config(config_path, lake=lake)
+    if cron is not None:
+        config = replace(config, schedule=replace(config.schedule, cron=cron))
+    configure_prefect_environment()
+    from flows.serve import ServerStartError, serve_scheduled
+
+    try:
+        serve_scheduled(config, announce=lambda line: out.print(line))
+    except ServerStartError as exc:
+        print(f"casualty-etl: error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        out.print("stopped")
 
 
 def _print_summary(summary) -> None:

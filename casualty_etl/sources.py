@@ -34,9 +34,10 @@ duplicate key anywhere in the object -> ``malformed_json``; a lone surrogate in 
 unparseable, never "now").
 
 Deliberately not here: decoding whole-file bodies and stripping markup (``normalise``),
-fetching URLs or feeds. ``open_source`` is the one place that maps a path to a source: a
-``scheme://`` path yields an ``unsupported_type`` reject today, and a ``UrlSource``/``FeedSource``
-implementing ``Source`` plugs in there later.
+fetching URLs or feeds (``feeds``, ``fetch``). ``open_source`` is the one place that maps a path
+to a source: an http(s) URL, a local ``.rss``/``.atom``/``.xml`` or ``.urls`` file, or any path
+with ``kind="feed"``/``"url"`` goes to ``feeds.network_source`` (imported only then; a folder of
+feeds is not walked); another ``scheme://`` path yields an ``unsupported_type`` reject.
 """
 
 from __future__ import annotations
@@ -52,10 +53,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
 from casualty_etl.model import MediaType, RawDocument, Reject, RejectStage
 from casualty_etl.normalise import Reason, parse_date
+
+if TYPE_CHECKING:
+    from casualty_etl.fetch import Fetcher
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -77,6 +81,9 @@ SourceItem = RawDocument | Reject
 _CHUNK = 1024 * 1024
 _EXCERPT_CHARS = 120
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: Suffixes of local files read by ``feeds`` (its ``FEED_SUFFIXES`` + ``URL_LIST_SUFFIXES``, a test
+#: keeps them in step); checked here so that local paths never import the network stack.
+_NETWORK_SUFFIXES = (".rss", ".atom", ".xml", ".urls")
 
 
 class Source(Protocol):
@@ -528,13 +535,23 @@ def open_source(
     id_field: str = "id",
     max_bytes: int = DEFAULT_MAX_BYTES,
     record_media_type: MediaType = MediaType.TEXT,
+    kind: Literal["feed", "url"] | None = None,
+    fetcher: Fetcher | None = None,
 ) -> Source:
-    """The source that reads ``path``: local files and folders today; URL and feed sources go here."""
+    """The source that reads ``path``: a file or folder, or a feed/URL source (see module doc).
+
+    ``kind`` forces a feed (``"feed"``) or a page/URL list (``"url"``); ``fetcher`` is the
+    ``fetch.Fetcher`` network sources use (default: their own, with the default policy).
+    """
     scheme = _URL_RE.match(path)
+    if kind is not None or scheme is not None or path.lower().endswith(_NETWORK_SUFFIXES):
+        from casualty_etl.feeds import network_source  # the network stack loads only when needed
+
+        network = network_source(path, kind=kind, fetcher=fetcher, max_bytes=max_bytes)
+        if network is not None:
+            return network
     if scheme is not None:
-        return UnsupportedSource(
-            path, f"no source for {scheme.group(0)!r} paths yet (URL fetching is not built)"
-        )
+        return UnsupportedSource(path, f"no source for {scheme.group(0)!r} paths")
     return FolderSource(
         path,
         text_field=text_field,

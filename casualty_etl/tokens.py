@@ -12,8 +12,8 @@ Deliberately not here: any knowledge of words or numbers' meaning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 _TOKEN_RE = re.compile(
     r"(?P<spaced>\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,]?\d))"
@@ -29,8 +29,9 @@ class Kind(Enum):
     PUNCT = "punct"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a named tuple: tokens are made by the hundred thousand, and tuples are cheap)."""
+
     text: str
     low: str  # lower-cased text, apostrophes unified, used for every lexicon look-up
     start: int
@@ -38,26 +39,21 @@ class Token:
     kind: Kind
 
 
-def _kind(group: str | None) -> Kind:
-    if group in ("spaced", "digits"):
-        return Kind.DIGITS
-    if group == "word":
-        return Kind.WORD
-    return Kind.PUNCT
+_KIND_OF_GROUP = {"spaced": Kind.DIGITS, "digits": Kind.DIGITS, "word": Kind.WORD, "other": Kind.PUNCT}
 
 
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Split ``text`` into tokens; offsets are shifted by ``offset``."""
-    return tuple(
-        Token(
-            m.group(),
-            m.group().lower().replace("\u2019", "'"),
-            m.start() + offset,
-            m.end() + offset,
-            _kind(m.lastgroup),
-        )
-        for m in _TOKEN_RE.finditer(text)
-    )
+    kinds = _KIND_OF_GROUP
+    tokens = []
+    for m in _TOKEN_RE.finditer(text):
+        word = m.group()
+        start, end = m.span()
+        low = word.lower()
+        if "\u2019" in low:
+            low = low.replace("\u2019", "'")
+        tokens.append(Token(word, low, start + offset, end + offset, kinds[m.lastgroup]))
+    return tuple(tokens)
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:

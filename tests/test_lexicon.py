@@ -165,10 +165,17 @@ def test_prefilters_are_compiled_and_match() -> None:
     lexicon = load_lexicon("en")
     assert isinstance(lexicon.cue_prefilter, re.Pattern)
     assert isinstance(lexicon.number_prefilter, re.Pattern)
-    assert lexicon.cue_prefilter.search("Two fishermen DROWNED off the coast")
+    assert lexicon.cue_prefilter.search("Two fishermen DROWNED off the coast".lower())
     assert lexicon.number_prefilter.search("Seventy residents")
     assert lexicon.number_prefilter.search("1,700 residents")
     assert not lexicon.number_prefilter.search("Sunny skies today")
+
+
+def test_cue_prefilter_lets_every_cue_phrase_through() -> None:
+    """The prefilter is exact: no cue phrase of the lexicon can be skipped by it."""
+    lexicon = load_lexicon("en")
+    phrases = [" ".join(key) for key, rules in lexicon.cues.entries() if rules]
+    assert [p for p in phrases if not lexicon.cue_prefilter.search(p)] == []
 
 
 # --------------------------------------------------------------------------- words belong in the lexicon

@@ -381,8 +381,11 @@ def test_iter_documents_maps_each_path_in_order(tmp_path: Path) -> None:
     assert sources == [f"{b.as_posix()}#L1", a.as_posix()]
 
 
-def test_url_paths_have_no_source_yet() -> None:
-    (item,) = open_source("https://example.org/feed.xml")
+def test_url_paths_go_to_network_sources_other_schemes_are_unsupported() -> None:
+    from casualty_etl.feeds import FeedSource  # feeds and URLs are tested in test_feeds.py
+
+    assert isinstance(open_source("https://example.org/feed.xml"), FeedSource)  # not iterated: no network
+    (item,) = open_source("ftp://example.org/feed.txt")
     rejected(item, Reason.UNSUPPORTED_TYPE)
 
 

@@ -9,22 +9,24 @@ every word it knows comes from the language lexicon (``casualty_etl/lexicon/<lan
 The stages, in order (each module's docstring gives its contract):
 
 1. ``sentences.split_sentences``   text -> sentence ranges
-2. prefilter                       skip sentences without both a cue word and a number-like token
+2. prefilter                       skip sentences without both a cue's anchor word and a number-like token
 3. ``quantities.find_quantities``  tokens -> quantities (number, qualifier, range; non-people dropped)
 4. ``linking.find_cues``           tokens -> cue phrases
 5. ``linking.link_sentence``       quantities + cues -> links (``linking.choose_link`` resolves overlaps)
-6. ``context.read_context``        link -> victim, unit, scope, status, source
+6. ``context.SentenceContext``     link -> victim, unit, scope, status, source
 7. ``merge.merge_mentions``        mentions -> one figure per fact
 """
 
 from __future__ import annotations
 
-from casualty_etl.extract.context import read_context
+from bisect import bisect_left
+
+from casualty_etl.extract.context import Context, SentenceContext
 from casualty_etl.extract.linking import Link, link_sentence
 from casualty_etl.extract.merge import Mention, merge_mentions
 from casualty_etl.extract.quantities import find_quantities
-from casualty_etl.extract.sentences import split_sentences
-from casualty_etl.lexicon import Lexicon, load_lexicon
+from casualty_etl.extract.sentences import split_lines, split_sentences
+from casualty_etl.lexicon import load_lexicon
 from casualty_etl.model import Figure
 from casualty_etl.tokens import Token, tokenize
 
@@ -38,7 +40,7 @@ STAGES = (
     "quantities.find_quantities",
     "linking.find_cues",
     "linking.link_sentence",
-    "context.read_context",
+    "context.SentenceContext",
     "merge.merge_mentions",
 )
 
@@ -46,34 +48,54 @@ STAGES = (
 def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
     """Every casualty figure of ``text``, one per fact, in text order."""
     lexicon = load_lexicon(language)
-    if not lexicon.cue_prefilter.search(text) or not lexicon.number_prefilter.search(text):
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    anchors = [m.start() for m in lexicon.cue_prefilter.finditer(lowered)]
+    if not anchors or not lexicon.number_prefilter.search(text):
         return ()
     mentions: list[Mention] = []
     previous: Link | None = None
-    for index, (start, end) in enumerate(split_sentences(text, lexicon)):
+    for index, (start, end) in _candidate_sentences(text, anchors, lexicon):
         sentence = text[start:end]
-        if not lexicon.cue_prefilter.search(sentence) or not lexicon.number_prefilter.search(sentence):
+        if not lexicon.number_prefilter.search(sentence):
             previous = None
             continue
         tokens = tokenize(sentence, offset=start)
         links = link_sentence(tokens, find_quantities(tokens, lexicon), lexicon, previous)
-        lows = [t.low for t in tokens]
-        headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
-        for link in links:
-            mentions.append(
-                Mention(
-                    _figure(link, text, sentence, tokens, lows, lexicon), index, link.quantity.start, headline
-                )
-            )
+        if links:
+            context = SentenceContext(text, tokens, [t.low for t in tokens], lexicon)
+            headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
+            for link in links:
+                figure = _figure(link, context.read(link), text, sentence, tokens)
+                mentions.append(Mention(figure, index, link.quantity.start, headline))
         previous = links[-1] if links else None
     return merge_mentions(mentions, lexicon.generic_victim)
 
 
-def _figure(
-    link: Link, text: str, sentence: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
-) -> Figure:
+def _has_anchor(anchors: list[int], start: int, end: int) -> bool:
+    k = bisect_left(anchors, start)
+    return k < len(anchors) and anchors[k] < end
+
+
+def _candidate_sentences(text: str, anchors: list[int], lexicon) -> list[tuple[int, tuple[int, int]]]:
+    """(sentence index, range) of the sentences holding a cue anchor. Lines without one are not
+    split at all; the index counts every sentence of the lines before (index 0 is the first)."""
+    found = []
+    index = 0
+    for line_start, line_end in split_lines(text):
+        if not _has_anchor(anchors, line_start, line_end):
+            index += 1  # at least one sentence; the exact count does not matter past the first line
+            continue
+        for start, end in split_sentences(text, lexicon, line_start, line_end):
+            if _has_anchor(anchors, start, end):
+                found.append((index, (start, end)))
+            index += 1
+    return found
+
+
+def _figure(link: Link, ctx: Context, text: str, sentence: str, tokens: tuple[Token, ...]) -> Figure:
     q = link.quantity
-    ctx = read_context(link, text, tokens, lows, lexicon)
     first = min(link.start, q.start)
     last = max(link.end, ctx.victim_end)
     char_start, char_end = tokens[first].start, tokens[last - 1].end

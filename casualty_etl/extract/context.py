@@ -1,7 +1,7 @@
 """Stage 6: read the context of a link: victims, unit, scope, status and who said it.
 
-Input: a :class:`Link`, the tokens of its sentence and the lexicon. Output: a
-:class:`Context` record. Scope and status come from lexicon phrases (``context``) in the
+Input: a sentence's tokens (``SentenceContext``, built once per sentence) and a :class:`Link`.
+Output: a :class:`Context` record. Scope and status come from lexicon phrases (``context``) in the
 figure's own clause (bounded by clause-break words, ``;``/``:``/brackets and commas that do not
 open a coordination), in a fronted adverbial that opens the sentence ("Since 19 September, ...",
 "Ten years ago, ..."), or, for the sentence-wide statuses estimate and unconfirmed ("according
@@ -34,22 +34,90 @@ class Context:
     source: str | None
 
 
-def read_context(
-    link: Link, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon
-) -> Context:
-    """``text`` is the document the token offsets point into."""
-    victim, phrase, victim_end = _victim(link, text, tokens, lows, lexicon)
-    unit = Unit.HOUSEHOLDS if victim == lexicon.households_victim else Unit.PEOPLE
-    clause = _clause(link, tokens, lows, lexicon)
-    return Context(
-        victim,
-        phrase,
-        victim_end,
-        unit,
-        _scope(link, clause, lows, lexicon),
-        _status(link, clause, lows, lexicon),
-        _source(text, tokens, lows, lexicon),
-    )
+#: Farthest a clause reaches from its figure, in tokens each way (keeps long lists linear).
+MAX_CLAUSE_TOKENS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    value: object
+
+
+class SentenceContext:
+    """Everything of a sentence that several figures share, scanned once: scope and status phrases
+    with their positions, the fronted adverbial, first person, and the attributed source."""
+
+    def __init__(self, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.lows = lows
+        self.lexicon = lexicon
+        self.scope_hits = _hits(lows, lexicon.scope_words)
+        self.status_hits = _hits(lows, lexicon.status_words)
+        self.sentence_wide = [h for h in self.status_hits if h.value in _SENTENCE_WIDE]
+        self.first_person = any(w in lexicon.first_person for w in lows)
+        self.source = _source(text, tokens, lows, lexicon)
+        head = lows[: _FRONTED_MAX_TOKENS + 1]
+        self.fronted_end = head.index(",") if "," in head else None
+
+    def read(self, link: Link) -> Context:
+        lexicon = self.lexicon
+        victim, phrase, victim_end = _victim(link, self.text, self.tokens, self.lows, lexicon)
+        unit = Unit.HOUSEHOLDS if victim == lexicon.households_victim else Unit.PEOPLE
+        clause = _clause(link, self.tokens, self.lows, lexicon)
+        return Context(
+            victim,
+            phrase,
+            victim_end,
+            unit,
+            self._scope(link, clause),
+            self._status(link, clause),
+            self.source,
+        )
+
+    def _in(self, hits: list[_Hit], start: int, end: int, skip: range = range(0)) -> set:
+        return {h.value for h in hits if h.end > start and h.start < end and h.start not in skip}
+
+    def _scope(self, link: Link, clause: tuple[int, int]) -> Scope:
+        if link.breakdown or link.kind is LinkKind.BREAKDOWN:
+            return Scope.BREAKDOWN
+        found = self._in(self.scope_hits, *clause)
+        if self.fronted_end is not None and link.start > self.fronted_end:
+            found |= self._in(self.scope_hits, 0, self.fronted_end)
+        if Scope.OTHER_INCIDENT in found:
+            return Scope.OTHER_INCIDENT
+        if Scope.CUMULATIVE in found:
+            return Scope.CUMULATIVE
+        return Scope.INCIDENT
+
+    def _status(self, link: Link, clause: tuple[int, int]) -> Status | None:
+        cue = range(link.cue.start, link.cue.end) if link.cue is not None else range(0)
+        found = self._in(self.status_hits, *clause, skip=cue)
+        found |= self._in(self.sentence_wide, 0, len(self.lows), skip=cue)
+        if link.kind is LinkKind.BEFORE and self.first_person:
+            found.add(Status.CLAIMED)
+        if link.cue is not None:
+            found.update(rule.status for rule in link.cue.rules if rule.status is not None)
+        for status in _STATUS_ORDER:
+            if status in found:
+                return status
+        return None
+
+
+def _hits(lows: list[str], table) -> list[_Hit]:
+    """Every phrase of ``table`` in the sentence, left to right, without overlaps."""
+    found = []
+    i = 0
+    while i < len(lows):
+        hit = table.match(lows, i)
+        if hit is None:
+            i += 1
+            continue
+        found.append(_Hit(i, i + hit[0], hit[1]))
+        i += hit[0]
+    return found
 
 
 def _is_boundary(j: int, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> bool:
@@ -66,27 +134,26 @@ def _clause(link: Link, tokens: tuple[Token, ...], lows: list[str], lexicon: Lex
     """Token range of the clause holding the link, widened by the words before a clause-break
     word that opens it ("a day after ..."), plus the fronted adverbial of the sentence."""
     start = link.start
-    while start > 0 and not _is_boundary(start - 1, tokens, lows, lexicon):
+    while (
+        start > 0
+        and link.start - start < MAX_CLAUSE_TOKENS
+        and not _is_boundary(start - 1, tokens, lows, lexicon)
+    ):
         start -= 1
     if start > 0 and lows[start - 1] in lexicon.linking.clause_breaks:
         start = max(0, start - 4)
     end = link.end
-    while end < len(lows) and not _is_boundary(end, tokens, lows, lexicon):
+    while (
+        end < len(lows)
+        and end - link.end < MAX_CLAUSE_TOKENS
+        and not _is_boundary(end, tokens, lows, lexicon)
+    ):
         end += 1
     return start, end
 
 
 #: Longest sentence-opening phrase, in tokens, read as a fronted adverbial ("Ten years ago, ...").
 _FRONTED_MAX_TOKENS = 8
-
-
-def _fronted_adverbial(link: Link, lows: list[str], table) -> list:
-    """Context phrases of a short sentence-opening phrase before the first comma, when the figure
-    comes after it ("Since 19 September, ...", "Ten years ago, ...")."""
-    if "," not in lows[: _FRONTED_MAX_TOKENS + 1]:
-        return []
-    comma = lows.index(",")
-    return _phrases(lows[:comma], table) if link.start > comma else []
 
 
 def _victim(
@@ -124,60 +191,11 @@ def _victim(
     return group, _span_text(text, tokens, q.end, end), end
 
 
-def _phrases(lows: list[str], table, skip: range = range(0)) -> list:
-    found = []
-    i = 0
-    while i < len(lows):
-        if i in skip:
-            i += 1
-            continue
-        hit = table.match(lows, i)
-        if hit is None:
-            i += 1
-            continue
-        found.append(hit[1])
-        i += hit[0]
-    return found
-
-
-def _cue_tokens(link: Link) -> range:
-    return range(link.cue.start, link.cue.end) if link.cue is not None else range(0)
-
-
-def _scope(link: Link, clause: tuple[int, int], lows: list[str], lexicon: Lexicon) -> Scope:
-    if link.breakdown or link.kind is LinkKind.BREAKDOWN:
-        return Scope.BREAKDOWN
-    start, end = clause
-    found = set(_phrases(lows[start:end], lexicon.scope_words))
-    found.update(_fronted_adverbial(link, lows, lexicon.scope_words))
-    if Scope.OTHER_INCIDENT in found:
-        return Scope.OTHER_INCIDENT
-    if Scope.CUMULATIVE in found:
-        return Scope.CUMULATIVE
-    return Scope.INCIDENT
-
-
 _STATUS_ORDER = (Status.SUPERSEDED, Status.CLAIMED, Status.FEARED, Status.UNCONFIRMED, Status.ESTIMATE)
 
 
 #: Statuses that qualify a whole sentence ("..., according to UN estimates").
 _SENTENCE_WIDE = (Status.ESTIMATE, Status.UNCONFIRMED)
-
-
-def _status(link: Link, clause: tuple[int, int], lows: list[str], lexicon: Lexicon) -> Status | None:
-    start, end = clause
-    cue = _cue_tokens(link)
-    own = range(cue.start - start, cue.stop - start) if cue else cue
-    found = set(_phrases(lows[start:end], lexicon.status_words, own))
-    found.update(s for s in _phrases(lows, lexicon.status_words, cue) if s in _SENTENCE_WIDE)
-    if link.kind is LinkKind.BEFORE and any(w in lexicon.first_person for w in lows):
-        found.add(Status.CLAIMED)
-    if link.cue is not None:
-        found.update(rule.status for rule in link.cue.rules if rule.status is not None)
-    for status in _STATUS_ORDER:
-        if status in found:
-            return status
-    return None
 
 
 def _source(text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> str | None:

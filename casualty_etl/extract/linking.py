@@ -141,8 +141,14 @@ class _Sentence:
             if cue is not None:
                 return self._after_link(q, cue, steps)
             other = self.quantity_at.get(j)
-            if other is not None and j > q.end and lw.breakdown_before.match_ending(self.lows, j):
-                # "6,000 people including 4,000 children were staying": the part does not stop the whole.
+            if (
+                other is not None
+                and j > q.end
+                and (lw.breakdown_before.match_ending(self.lows, j) or self.lows[j - 1] in lw.prepositions)
+                and self.lows[j - 1] not in lw.coordinators.first_words
+            ):
+                # "6,000 people including 4,000 children were staying", "1,900 people in nine centres":
+                # a part or a prepositional object does not stop the reach of the number.
                 j = self.quantities[other].end
                 steps += 1
                 continue

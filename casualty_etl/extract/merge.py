@@ -17,10 +17,18 @@ Deliberately not here: clustering figures across articles (that is the aggregate
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from casualty_etl.extract.quantities import bounds_of
 from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
+
+#: Farthest apart, in tokens, a households count and the person count restating it may stand.
+RESTATEMENT_DISTANCE = 8
+
+#: Groups (and members) a mention is compared with: keeps a text with thousands of equal
+#: numbers linear; real repetitions of one fact (headline, body, caption) are a handful.
+MAX_CANDIDATE_GROUPS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,25 +43,25 @@ def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
     """Drop a households count when the same sentence gives a person count of the same category
     nearby; the person count takes the households count's qualifier when it has none of its own
     ("Roughly 450 households (2,100 people)" is about 2,100)."""
-    restated: dict[int, Mention] = {}
+    people: dict[tuple[int, object], list[Mention]] = defaultdict(list)
+    for m in mentions:
+        if m.figure.unit is Unit.PEOPLE:
+            people[(m.sentence_index, m.figure.category)].append(m)
+    restated: set[int] = set()
+    governing_of: dict[int, Mention] = {}  # id() of a person count -> the households count it restates
     for k, m in enumerate(mentions):
-        f = m.figure
-        if f.unit is not Unit.HOUSEHOLDS:
+        if m.figure.unit is not Unit.HOUSEHOLDS:
             continue
-        for o in mentions:
-            if (
-                o.sentence_index == m.sentence_index
-                and o.figure.unit is Unit.PEOPLE
-                and o.figure.category is f.category
-                and abs(o.token_start - m.token_start) <= 8
-            ):
-                restated[k] = o
+        for o in people[(m.sentence_index, m.figure.category)]:
+            if abs(o.token_start - m.token_start) <= RESTATEMENT_DISTANCE:
+                restated.add(k)
+                governing_of.setdefault(id(o), m)
                 break
     kept = []
     for k, m in enumerate(mentions):
         if k in restated:
             continue
-        governing = next((mentions[h] for h, o in restated.items() if o is m), None)
+        governing = governing_of.get(id(m))
         if (
             governing is not None
             and m.figure.qualifier is Qualifier.EXACT
@@ -97,13 +105,17 @@ def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure
     """``generic_victim`` is the lexicon's group that says nothing specific: two equal counts of
     it in the body are not taken for one fact."""
     groups: list[list[Mention]] = []
+    candidates: dict[tuple[object, int, object], list[list[Mention]]] = defaultdict(list)
     for m in drop_household_restatements(mentions):
-        for group in groups:
-            if all(_compatible(m, other, generic_victim) for other in group):
+        f = m.figure
+        same_number = candidates[(f.category, f.value, f.unit)]  # only these can be one fact
+        for group in same_number[-MAX_CANDIDATE_GROUPS:]:
+            if all(_compatible(m, other, generic_victim) for other in group[:MAX_CANDIDATE_GROUPS]):
                 group.append(m)
                 break
         else:
-            groups.append([m])
+            same_number.append([m])
+            groups.append(same_number[-1])
     merged = []
     for group in groups:
         primary = next((m for m in group if m.figure.qualifier is not Qualifier.EXACT), group[0])

@@ -243,7 +243,11 @@ def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantit
     found: list[Quantity] = []
     i = 0
     n = len(tokens)
+    starts = lexicon.quantity_starts
     while i < n:
+        if tokens[i].kind is not Kind.DIGITS and lows[i] not in starts:
+            i += 1
+            continue
         quantity = _read_quantity(tokens, lows, i, lexicon)
         if quantity is None:
             i += 1

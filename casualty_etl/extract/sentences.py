@@ -15,6 +15,7 @@ import re
 
 from casualty_etl.lexicon import Lexicon
 
+_LINE_RE = re.compile(r"[^\n]*\S[^\n]*")
 _BOUNDARY_RE = re.compile(
     r"\n+"
     r"|(?<=[.!?])[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
@@ -23,10 +24,14 @@ _BOUNDARY_RE = re.compile(
 )
 
 
-def split_sentences(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
+def split_sentences(
+    text: str, lexicon: Lexicon, begin: int = 0, stop: int | None = None
+) -> list[tuple[int, int]]:
+    """Sentence ranges of ``text[begin:stop]`` (offsets into ``text``)."""
+    stop = len(text) if stop is None else stop
     spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY_RE.finditer(text):
+    start = begin
+    for m in _BOUNDARY_RE.finditer(text, begin, stop):
         if not m.group().startswith("\n"):
             word = _abbreviation_before(text, start, m.start())
             if word is not None and (word in lexicon.abbreviations or len(word) == 1):
@@ -35,9 +40,14 @@ def split_sentences(text: str, lexicon: Lexicon) -> list[tuple[int, int]]:
         if text[start:end].strip():
             spans.append(_trim(text, start, end))
         start = m.end()
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
+    if text[start:stop].strip():
+        spans.append(_trim(text, start, stop))
     return spans
+
+
+def split_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line: no sentence crosses a line break."""
+    return [m.span() for m in _LINE_RE.finditer(text)]
 
 
 def _abbreviation_before(text: str, start: int, stop: int) -> str | None:

@@ -78,6 +78,11 @@ class PhraseTable(Generic[T]):
                 return k, payload
         return None
 
+    def entries(self) -> Iterable[tuple[tuple[str, ...], T]]:
+        """Every (token sequence, payload) of the table."""
+        for options in self._by_first.values():
+            yield from options
+
     def match_ending(self, lows: list[str], end: int) -> tuple[int, T] | None:
         """Longest phrase ending just before token ``end``."""
         best: tuple[int, T] | None = None
@@ -155,8 +160,9 @@ class Lexicon:
     speech_verbs: frozenset[str]
     according_to: PhraseTable[bool]
     attribution_max_tokens: int
-    cue_prefilter: re.Pattern[str]
+    cue_prefilter: re.Pattern[str]  # anchors of every cue phrase, to search in lower-cased text
     number_prefilter: re.Pattern[str]
+    quantity_starts: frozenset[str]  # words that can open a quantity (number words, qualifiers, ...)
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -172,6 +178,7 @@ _TOP_KEYS = {
     "linking",
     "victims",
     "victim_roles",
+    "prefilter_common_words",
     "context",
 }
 
@@ -265,6 +272,40 @@ def _category_tables(where: str, data: Any) -> dict[Category, PhraseTable[bool]]
             raise LexiconError(f"{where}: unknown category {name!r}") from exc
         tables[category] = _flag_table(f"{where}.{name}", phrases)
     return tables
+
+
+def _cue_anchors(
+    cues: PhraseTable[tuple[CueRule, ...]], linking: Linking, common_words: frozenset[str]
+) -> set[str]:
+    """One anchor word per cue phrase; every phrase contains its anchor, so a sentence without
+    any anchor cannot hold a cue and the prefilter built from them loses nothing.
+
+    The anchor is a word of the phrase that is a cue on its own ("dead" in "found dead"), else
+    its longest word that is neither a function word ("were", "in") nor one of the lexicon's
+    ``prefilter_common_words`` ("made", "took"): those would let almost every sentence through.
+    """
+    keys = [key for key, rules in cues.entries() if rules]
+    single = {key[0] for key in keys if len(key) == 1}
+    function_words = (
+        linking.auxiliaries
+        | linking.prepositions
+        | linking.before_fillers
+        | linking.object_starts
+        | linking.clause_breaks
+        | linking.negation_before
+    )
+    anchors = set()
+    for key in keys:
+        own = [t for t in key if t in single]
+        if own:
+            anchors.add(own[0])
+            continue
+        content = [t for t in key if t.isalpha() and t not in function_words]
+        if not content:
+            raise LexiconError(f"cues: {' '.join(key)!r} has only function words; give it a content word")
+        specific = [t for t in content if t not in common_words] or content
+        anchors.add(max(specific, key=len))
+    return anchors
 
 
 def _trie_regex(words: Iterable[str]) -> str:
@@ -518,14 +559,15 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
     _require_keys("sentences", sentences, {"abbreviations"})
 
     cues, cue_rules = _cues(data["cues"], data["not_cues"])
-    cue_first_words = {w for w in cues.first_words if w.isalpha()}
+    common_words = _word_set("prefilter_common_words", data["prefilter_common_words"])
+    cue_anchors = _cue_anchors(cues, linking, common_words)
     number_words = (
         set(numbers.units)
         | set(numbers.tens)
         | set(numbers.scales)
         | set(numbers.dozen)
-        | {k[0] for k, _ in _iter_table(numbers.vague)}
-        | {k[0] for k, _ in _iter_table(numbers.fixed)}
+        | {k[0] for k, _ in numbers.vague.entries()}
+        | {k[0] for k, _ in numbers.fixed.entries()}
     )
     return Lexicon(
         language=language,
@@ -557,14 +599,15 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         speech_verbs=_word_set("context.attribution.speech_verbs", attribution["speech_verbs"]),
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
         attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
-        cue_prefilter=re.compile(r"\b" + _trie_regex(sorted(cue_first_words)) + r"\b", re.IGNORECASE),
+        cue_prefilter=re.compile(r"\b" + _trie_regex(sorted(cue_anchors)) + r"\b"),
         number_prefilter=re.compile(r"\d|\b" + _trie_regex(sorted(number_words)) + r"\b", re.IGNORECASE),
+        quantity_starts=frozenset(
+            number_words
+            | set(numbers.indefinite_one)
+            | {k[0] for k, _ in _enum_table("qualifiers.before", qual["before"], Qualifier).entries()}
+            | set(_word_set("qualifiers.range_open", qual["range_open"]))
+        ),
     )
-
-
-def _iter_table(table: PhraseTable[T]) -> Iterable[tuple[tuple[str, ...], T]]:
-    for options in table._by_first.values():
-        yield from options
 
 
 @functools.cache
