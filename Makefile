@@ -13,7 +13,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test bench eval lint clean
+.PHONY: help venv run test bench eval lint clean serve report
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,14 @@ venv: $(STAMP) ## Create .venv and install the project (only when pyproject.toml
 
 run: $(STAMP) ## Run the ETL on the bundled sample articles into data/lake and print a summary
 	$(BIN)/casualty-etl run data/samples --lake data/lake
+
+serve: $(STAMP) ## Serve the ETL on the schedule of casualty-etl.toml (starts a local Prefect server)
+	$(BIN)/casualty-etl serve
+
+report: $(STAMP) ## Aggregate data/lake into incidents and rollups; write data/report/report.html and an HXL CSV
+	$(BIN)/casualty-etl aggregate --lake data/lake
+	$(BIN)/casualty-etl report --lake data/lake -o data/report
+	$(BIN)/casualty-etl export-hxl --lake data/lake -o data/report/casualties-hxl.csv
 
 test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest
@@ -45,5 +53,5 @@ lint: $(STAMP) ## Check the code with ruff
 	$(BIN)/ruff check casualty_etl flows schemas tests bench
 
 clean: ## Remove the lake, Prefect state and caches (keeps .venv)
-	rm -rf data/lake .prefect .pytest_cache .ruff_cache .hypothesis bench/out
+	rm -rf data/lake data/report .prefect .pytest_cache .ruff_cache .hypothesis bench/out
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -3,6 +3,8 @@
 Commands:
   run       sources -> Prefect flow -> Parquet lake, with a progress bar and a closing summary
   serve     the same flow on a cron schedule (starts a local Prefect server when none is configured)
+  aggregate figures -> incidents, running totals and rollups (a Prefect flow)
+  report    HTML report and CSV tables; export-hxl: rollups as HXL CSV
   extract   JSON lines of {"id", "text"} -> JSON lines of {"id", "figures"} (no Prefect, no lake)
   evaluate  score the extractor (or a predictions file) against a gold file
 
@@ -20,6 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -150,6 +153,7 @@ def run(
                 workers=config.workers,
                 dask_address=config.dask_address,
                 reextract=reextract,
+                fetch=asdict(config.fetch),
             )
         finally:
             set_progress_listener(None)
@@ -295,6 +299,94 @@ def evaluate(
     out.print(render(scores, title=f"{gold.name} (extractor {EXTRACTOR_VERSION})"))
     if json_path is not None:
         json_path.write_text(json.dumps(scores_to_json(scores), indent=2) + "\n", encoding="utf-8")
+
+
+@app.command("aggregate")
+@click.option("--lake", default="data/lake", show_default=True, help="Lake root.")
+@click.option(
+    "--window-days",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Event dates at most this far apart can be one incident.",
+)
+def aggregate_command(lake: str, window_days: int) -> None:
+    """Rebuild the derived tables (incidents, running totals, rollups) from the lake's figures,
+    with a Prefect flow."""
+    if not Path(lake).exists():
+        _fail(f"no lake at {lake}: run `casualty-etl run` first")
+    configure_prefect_environment()
+    from flows.aggregate import aggregate_flow
+
+    summary, _ = aggregate_flow(lake=lake, window_days=window_days)
+    _print_aggregate(summary)
+
+
+def _print_aggregate(summary) -> None:
+    table = Table(title=f"derived tables of {summary.lake}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_row("figures read", str(summary.n_figures))
+    table.add_row("incidents", str(summary.n_incidents))
+    table.add_row("  of which without a date", str(summary.n_undated_incidents))
+    table.add_row("running totals", str(summary.n_totals))
+    table.add_row("rollup rows", str(summary.n_rollups))
+    out.print(table)
+
+
+@app.command()
+@click.option("--lake", default="data/lake", show_default=True, help="Lake root.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    default="data/report",
+    show_default=True,
+    type=click.Path(),
+    help="Folder for report.html and its CSV files.",
+)
+def report(lake: str, out_dir: str) -> None:
+    """Write a self-contained HTML report (time series, top places, qualifiers, scopes, rejects)
+    and the same tables as CSV. Aggregates the lake first when it has no derived tables yet."""
+    from casualty_etl.aggregate import aggregate, load_derived
+    from casualty_etl.report import write_report
+
+    if not Path(lake).exists():
+        _fail(f"no lake at {lake}: run `casualty-etl run` first")
+    try:
+        load_derived(lake, "incidents")
+    except FileNotFoundError:
+        _print_aggregate(aggregate(lake))
+    files = write_report(lake, out_dir)
+    out.print(f"report: {files.html}")
+
+
+@app.command("export-hxl")
+@click.option("--lake", default="data/lake", show_default=True, help="Lake root.")
+@click.option(
+    "-o",
+    "--output",
+    default="data/report/casualties-hxl.csv",
+    show_default=True,
+    type=click.Path(),
+    help="CSV file to write.",
+)
+@click.option("--period", type=click.Choice(["day", "week", "month"]), default="day", show_default=True)
+def export_hxl_command(lake: str, output: str, period: str) -> None:
+    """Export the rollups as CSV with a Humanitarian Exchange Language (HXL) hashtag row."""
+    from casualty_etl.aggregate import aggregate, load_derived
+    from casualty_etl.dates import Period
+    from casualty_etl.hxl import export_hxl
+
+    if not Path(lake).exists():
+        _fail(f"no lake at {lake}: run `casualty-etl run` first")
+    try:
+        load_derived(lake, "rollups")
+    except FileNotFoundError:
+        _print_aggregate(aggregate(lake))
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    export = export_hxl(lake, output, period=Period(period))
+    out.print(f"{export.n_rows} rows -> {export.path}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -41,6 +41,21 @@ class FetchSettings:
     allow_private: bool = False
     allowed_hosts: tuple[str, ...] = ()
 
+    def to_policy(self):
+        """The ``fetch.FetchPolicy`` these settings describe."""
+        from casualty_etl.fetch import FetchPolicy
+
+        return FetchPolicy(
+            read_timeout=self.timeout_seconds,
+            total_timeout=max(self.timeout_seconds * 3, self.timeout_seconds),
+            max_bytes=self.max_bytes,
+            max_redirects=self.max_redirects,
+            retries=self.retries,
+            per_host_concurrency=self.per_host_concurrency,
+            allow_private=self.allow_private,
+            allowed_hosts=frozenset(self.allowed_hosts),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSettings:

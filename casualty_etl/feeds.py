@@ -44,7 +44,7 @@ import os
 import urllib.parse
 import xml.sax
 import xml.sax.handler
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -116,7 +116,12 @@ def looks_like_feed_url(url: str) -> bool:
 
 
 def network_source(
-    path: str, *, kind: str | None = None, fetcher: Fetcher | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str,
+    *,
+    kind: str | None = None,
+    fetcher: Fetcher | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    skip_entry: Callable[[str], bool] | None = None,
 ) -> Source | None:
     """The feed or URL source for ``path``, or None when it is neither (``sources.open_source`` hook).
 
@@ -127,18 +132,18 @@ def network_source(
     if kind not in (None, "feed", "url"):
         raise ValueError(f"kind must be 'feed', 'url' or None, got {kind!r}")
     if kind == "feed":
-        return FeedSource(path, fetcher, max_bytes=max_bytes)
+        return FeedSource(path, fetcher, max_bytes=max_bytes, skip_entry=skip_entry)
     if kind == "url":
         return UrlListSource(path, fetcher, max_bytes=max_bytes)
     if is_web_url(path):
         if looks_like_feed_url(path):
-            return FeedSource(path, fetcher, max_bytes=max_bytes)
+            return FeedSource(path, fetcher, max_bytes=max_bytes, skip_entry=skip_entry)
         return UrlListSource(path, fetcher, max_bytes=max_bytes)
     if "://" in path or os.path.isdir(path):
         return None
     suffix = Path(path).suffix.lower()
     if suffix in FEED_SUFFIXES:
-        return FeedSource(path, fetcher, max_bytes=max_bytes)
+        return FeedSource(path, fetcher, max_bytes=max_bytes, skip_entry=skip_entry)
     if suffix in URL_LIST_SUFFIXES:
         return UrlListSource(path, fetcher, max_bytes=max_bytes)
     return None
@@ -345,6 +350,7 @@ class FeedSource:
     fetch_articles: bool = True
     _: KW_ONLY
     max_bytes: int = DEFAULT_MAX_BYTES  # cap on a local feed file (and on a default fetcher's bodies)
+    skip_entry: Callable[[str], bool] | None = None  # entries already processed: neither fetched nor yielded
 
     def __iter__(self) -> Iterator[SourceItem]:
         with _OwnedFetcher(self.fetcher, self.max_bytes) as fetcher:
@@ -361,6 +367,8 @@ class FeedSource:
             if isinstance(entries, Reject):
                 yield entries
                 return
+            if self.skip_entry is not None:
+                entries = [e for e in entries if not (e.entry_id and self.skip_entry(e.entry_id))]
             if self.fetch_articles:
                 yield from fetcher.map(lambda entry: self._document(entry, fetcher), entries)
             else:

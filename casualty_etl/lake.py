@@ -377,6 +377,12 @@ class Lake:
         (reads two columns only)."""
         return self._known_ids(TableName.ARTICLES, "article_id", extractor_version)
 
+    def known_entry_ids(self) -> set[str]:
+        """Feed entry ids of the stored articles (any extractor version): an hourly run over the
+        same feed fetches only entries it has not seen."""
+        frame = self.read_table(TableName.ARTICLES, columns=["entry_id"])
+        return {str(e) for e in frame["entry_id"] if isinstance(e, str) and e}
+
     def runs(self) -> pd.DataFrame:
         """The ledger: one row per committed batch, oldest first."""
         return self.read_table(TableName.RUNS).sort_values("committed_at", ignore_index=True)

@@ -49,7 +49,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from enum import Enum
 from pathlib import Path
@@ -537,17 +537,19 @@ def open_source(
     record_media_type: MediaType = MediaType.TEXT,
     kind: Literal["feed", "url"] | None = None,
     fetcher: Fetcher | None = None,
+    skip_entry: Callable[[str], bool] | None = None,
 ) -> Source:
     """The source that reads ``path``: a file or folder, or a feed/URL source (see module doc).
 
     ``kind`` forces a feed (``"feed"``) or a page/URL list (``"url"``); ``fetcher`` is the
-    ``fetch.Fetcher`` network sources use (default: their own, with the default policy).
+    ``fetch.Fetcher`` network sources use (default: their own, with the default policy);
+    ``skip_entry`` tells feeds which entry ids were already processed.
     """
     scheme = _URL_RE.match(path)
     if kind is not None or scheme is not None or path.lower().endswith(_NETWORK_SUFFIXES):
         from casualty_etl.feeds import network_source  # the network stack loads only when needed
 
-        network = network_source(path, kind=kind, fetcher=fetcher, max_bytes=max_bytes)
+        network = network_source(path, kind=kind, fetcher=fetcher, max_bytes=max_bytes, skip_entry=skip_entry)
         if network is not None:
             return network
     if scheme is not None:
@@ -574,8 +576,11 @@ def iter_documents(
     id_field: str = "id",
     max_bytes: int = DEFAULT_MAX_BYTES,
     record_media_type: MediaType = MediaType.TEXT,
+    fetcher: Fetcher | None = None,
+    skip_entry: Callable[[str], bool] | None = None,
 ) -> Iterator[SourceItem]:
-    """Every document of every path, in the order given (each path through ``open_source``)."""
+    """Every document of every path, in the order given (each path through ``open_source``);
+    network paths share ``fetcher`` (so per-host limits hold across them)."""
     if isinstance(paths, str):
         raise TypeError("iter_documents takes a sequence of paths, not one string")
     for path in paths:
@@ -588,6 +593,8 @@ def iter_documents(
             id_field=id_field,
             max_bytes=max_bytes,
             record_media_type=record_media_type,
+            fetcher=fetcher,
+            skip_entry=skip_entry,
         )
 
 

@@ -384,6 +384,7 @@ def build_frames(
                 "article_id": article.article_id,
                 "source": article.source,
                 "url": article.url,
+                "entry_id": article.entry_id,
                 "title": article.title,
                 "published_at": _utc(article.published_at),
                 "published_month": month,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import wait as wait_futures
 from enum import StrEnum
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -27,6 +28,8 @@ from prefect.context import get_run_context
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from casualty_etl import EXTRACTOR_VERSION
+from casualty_etl.config import FetchSettings
+from casualty_etl.fetch import Fetcher
 from casualty_etl.lake import Lake
 from casualty_etl.pipeline import Batch, BatchSummary, RunSummary, plan_batches, process_batch, summarise
 from casualty_etl.sources import iter_documents
@@ -85,12 +88,18 @@ def etl(
     batch_size: int = 200,
     reextract: bool = False,
     max_in_flight: int = 4,
+    fetch: dict[str, Any] | None = None,
 ) -> RunSummary:
-    """Read ``sources``, extract every casualty figure and commit validated tables to ``lake``."""
+    """Read ``sources``, extract every casualty figure and commit validated tables to ``lake``.
+
+    ``fetch`` holds the fetch settings of feeds and URLs (``casualty_etl.config.FetchSettings``
+    fields); feed entries whose ids the lake already holds are not fetched again.
+    """
     logger = get_run_logger()
     started = time.perf_counter()
     run_id = str(get_run_context().flow_run.id)
-    swept = Lake(lake).sweep_stale()
+    store = Lake(lake)
+    swept = store.sweep_stale()
     if swept.rolled_forward or swept.removed_temp_files:
         logger.warning(
             "lake repaired: %d batch(es) completed, %d stale temporary file(s) removed",
@@ -106,13 +115,17 @@ def etl(
         if _progress_listener is not None:
             _progress_listener(summary)
 
-    for batch in plan_batches(iter_documents(list(sources)), batch_size):
-        in_flight.append(process_batch_task.submit(batch, lake, run_id, EXTRACTOR_VERSION, reextract))
-        if len(in_flight) >= max_in_flight:
-            done, _ = wait_futures([f.wrapped_future for f in in_flight], return_when=FIRST_COMPLETED)
-            for future in [f for f in in_flight if f.wrapped_future in done]:
-                in_flight.remove(future)
-                collect(future)
+    settings = FetchSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in (fetch or {}).items()})
+    known_entries = set() if reextract else store.known_entry_ids()
+    with Fetcher(settings.to_policy()) as fetcher:
+        documents = iter_documents(list(sources), fetcher=fetcher, skip_entry=known_entries.__contains__)
+        for batch in plan_batches(documents, batch_size):
+            in_flight.append(process_batch_task.submit(batch, lake, run_id, EXTRACTOR_VERSION, reextract))
+            if len(in_flight) >= max_in_flight:
+                done, _ = wait_futures([f.wrapped_future for f in in_flight], return_when=FIRST_COMPLETED)
+                for future in [f for f in in_flight if f.wrapped_future in done]:
+                    in_flight.remove(future)
+                    collect(future)
     for future in in_flight:
         collect(future)
     summaries.sort(key=lambda s: s.batch_key)
@@ -178,9 +191,12 @@ def run_etl(
     workers: int | None = None,
     dask_address: str | None = None,
     reextract: bool = False,
+    fetch: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Run the flow with the chosen task runner (what ``casualty-etl run`` calls)."""
     configured = etl.with_options(
         task_runner=task_runner_for(runner, workers=workers, dask_address=dask_address)
     )
-    return configured(sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract)
+    return configured(
+        sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract, fetch=fetch
+    )

@@ -25,6 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
 
@@ -160,7 +161,12 @@ def _serve(config: Config, announce) -> None:
     etl.serve(
         name=config.schedule.name,
         schedule=Cron(config.schedule.cron, timezone=config.schedule.timezone),
-        parameters={"sources": list(config.sources), "lake": config.lake, "batch_size": config.batch_size},
+        parameters={
+            "sources": list(config.sources),
+            "lake": config.lake,
+            "batch_size": config.batch_size,
+            "fetch": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config.fetch).items()},
+        },
         description="casualty-etl: sources -> casualty figures -> Parquet lake",
         print_starting_message=False,
     )

@@ -42,6 +42,7 @@ class ArticlesSchema(pa.DataFrameModel):
     article_id: Series[str] = pa.Field(str_matches=SHA256_HEX_PATTERN)
     source: Series[str] = pa.Field(str_length={"min_value": 1})
     url: Series[str] = pa.Field(nullable=True)
+    entry_id: Series[str] = pa.Field(nullable=True)  # a feed entry's id: later runs skip the entry
     title: Series[str] = pa.Field(nullable=True)
     published_at: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=UTC_TIMESTAMP, nullable=True)
     published_month: Series[str] = pa.Field(str_matches=MONTH_PATTERN)

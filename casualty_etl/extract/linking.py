@@ -435,7 +435,10 @@ def link_sentence(
     for k, q in enumerate(quantities):
         if k in links:
             link = links[k]
-            if sentence.breakdown_before(q) and link.kind is not LinkKind.BREAKDOWN and last is not None:
+            names_a_part = sentence.breakdown_before(q) or (
+                link.cue is not None and any(rule.part for rule in link.cue.rules)
+            )
+            if names_a_part and link.kind is not LinkKind.BREAKDOWN and last is not None:
                 link = replace(link, breakdown=True)
                 links[k] = link
             last = last_here = link

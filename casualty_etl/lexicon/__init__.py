@@ -50,6 +50,7 @@ class CueRule:
     subtype: Subtype | None = None
     priority: int = 0  # beats closer cues of lower priority ("shot three people to death")
     status: Status | None = None  # the cue itself marks a status ("feared missing")
+    part: bool = False  # names a part of a figure given before ("among the dead were 12 women")
 
 
 class PhraseTable(Generic[T]):
@@ -352,7 +353,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
             _require_keys(
                 where,
                 entry,
-                {"id", "phrases", "attach", "active", "yields", "subtype", "priority", "status"},
+                {"id", "phrases", "attach", "active", "yields", "subtype", "priority", "status", "part"},
                 {"id", "phrases", "attach"},
             )
             rule_id = str(entry["id"])
@@ -380,6 +381,7 @@ def _cues(data: Any, not_cues: Any) -> tuple[PhraseTable[tuple[CueRule, ...]], t
                 subtype_member,
                 _int(f"{where}.priority", entry.get("priority", 0)),
                 _status_of(where, entry.get("status")),
+                bool(entry.get("part", False)),
             )
             rules.append(rule)
             for phrase in _words(f"{where}.phrases", entry["phrases"]):
