@@ -15,13 +15,14 @@ from tests._local_http import LocalHTTP
 pytestmark = pytest.mark.prefect
 
 PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
-<p>{body}</p><p>Volunteers from the neighbouring valleys cleared the road during the afternoon so that
-trucks could bring tents, water and blankets to the families waiting at the school.</p></article></body></html>"""
+<p>{body}</p><p>Volunteers from the neighbouring valleys cleared the road during the afternoon
+so that trucks could bring tents, water and blankets to the families waiting at the school.</p>
+</article></body></html>"""
 
 ENTRIES = [
-    ("brin-1", "Flood in Brin", "Officials in the town of Brin said 14 people were killed when the river burst its banks."),
-    ("brin-2", "Brin evacuations", "About 2,000 residents of Brin were evacuated to higher ground overnight, officials said."),
-    ("brin-3", "Bridge collapse", "Nine people were injured when a footbridge over the Brin river collapsed on Tuesday."),
+    ("brin-1", "Flood in Brin", "Officials in Brin said 14 people were killed when the river burst."),
+    ("brin-2", "Brin evacuations", "About 2,000 residents of Brin were evacuated overnight."),
+    ("brin-3", "Bridge collapse", "Nine people were injured when a footbridge collapsed."),
 ]
 
 
