@@ -108,16 +108,7 @@ class SentenceContext:
 
 def _hits(lows: list[str], table) -> list[_Hit]:
     """Every phrase of ``table`` in the sentence, left to right, without overlaps."""
-    found = []
-    i = 0
-    while i < len(lows):
-        hit = table.match(lows, i)
-        if hit is None:
-            i += 1
-            continue
-        found.append(_Hit(i, i + hit[0], hit[1]))
-        i += hit[0]
-    return found
+    return [_Hit(start, end, value) for start, end, value in table.scan(lows)]
 
 
 def _is_boundary(j: int, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> bool:

@@ -96,19 +96,7 @@ def _link(q: Quantity, cue: CueMatch, rule: CueRule, kind: LinkKind, distance: i
 
 def find_cues(lows: list[str], lexicon: Lexicon) -> list[CueMatch]:
     """Cue phrases of a sentence, longest match first, left to right; fixed non-cue expressions skipped."""
-    found: list[CueMatch] = []
-    i = 0
-    n = len(lows)
-    while i < n:
-        hit = lexicon.cues.match(lows, i)
-        if hit is None:
-            i += 1
-            continue
-        length, rules = hit
-        if rules:
-            found.append(CueMatch(i, i + length, rules))
-        i += length
-    return found
+    return [CueMatch(start, end, rules) for start, end, rules in lexicon.cues.scan(lows) if rules]
 
 
 class _Sentence:

@@ -79,6 +79,21 @@ class PhraseTable(Generic[T]):
                 return k, payload
         return None
 
+    def scan(self, lows: list[str]) -> list[tuple[int, int, T]]:
+        """Every phrase of the table in ``lows``, left to right, longest first, without overlaps:
+        (start, end, payload). Positions whose word starts no phrase are skipped at C speed."""
+        found: list[tuple[int, int, T]] = []
+        first = self.first_words
+        end = 0
+        for i in [i for i, word in enumerate(lows) if word in first]:
+            if i < end:
+                continue
+            hit = self.match(lows, i)
+            if hit is not None:
+                end = i + hit[0]
+                found.append((i, end, hit[1]))
+        return found
+
     def entries(self) -> Iterable[tuple[tuple[str, ...], T]]:
         """Every (token sequence, payload) of the table."""
         for options in self._by_first.values():
