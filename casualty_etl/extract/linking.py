@@ -142,7 +142,10 @@ class _Sentence:
                 continue
             if other is not None:
                 between = self.lows[q.end : j]
-                if not between or lw.coordinators.match_ending(self.lows, j) or self.is_partitive(q.end, j):
+                coordinator = lw.coordinators.match_ending(self.lows, j)
+                if coordinator is not None and self._noun_phrase(q.end, j - coordinator[0]):
+                    return other  # "12 soldiers and three civilians were killed"
+                if not between or self.is_partitive(q.end, j):
                     return other
                 return None
             word = self.lows[j]
@@ -325,17 +328,43 @@ class _Sentence:
                 or (cancel is not None and cancel.match(self.lows, j))
             ):
                 return True
-        # "none of the 40 passengers": a negation right before the number, across "of the".
+        # "none of the 40 passengers": a negation right before the number, across "of the";
+        # "sentenced 11 men", "freed 14 hostages": the verb governing the number is no harm done.
         j = q.start - 1
         while j >= 0 and q.start - j <= 3 and self.lows[j] in lw.negation_bridge:
             j -= 1
-        return j >= 0 and self.lows[j] in lw.negation_before and j not in self.in_quantity
+        if j >= 0 and self.lows[j] in lw.negation_before and j not in self.in_quantity:
+            return True
+        return q.start > 0 and lw.not_victims_before.match_ending(self.lows, q.start) is not None
 
     def breakdown_before(self, q: Quantity) -> bool:
         return self.link_words.breakdown_before.match_ending(self.lows, q.start) is not None
 
     def breakdown_after(self, q: Quantity) -> bool:
         return q.end < self.n and self.link_words.breakdown_after.match(self.lows, q.end) is not None
+
+    def _noun_phrase(self, start: int, end: int) -> bool:
+        """The tokens [start, end) could be the rest of a counted noun phrase: modifiers
+        ("Afghan", "prison") ending in a person noun or a capitalised group name, or nothing. A
+        verb ends the phrase, so "78 people had been rescued and 9 bodies recovered" shares no cue."""
+        last_noun = start  # token index after the last person noun seen
+        j = start
+        while j < end:
+            hit = self.lex.victims.match(self.lows, j)
+            if hit is not None:
+                j += hit[0]
+                last_noun = j
+                continue
+            word = self.lows[j]
+            if (
+                word in self.link_words.auxiliaries
+                or word in self.link_words.clause_breaks
+                or j in self.cue_at
+            ):
+                return False
+            j += 1
+        # ends in a person noun, or in a capitalised group name ("Twenty-three Palestinians and ...")
+        return last_noun == end or self.tokens[end - 1].text[:1].isupper()
 
     def is_partitive(self, start: int, end: int) -> bool:
         """The tokens [start, end) are exactly a partitive phrase ("of the" in "two of the 12")."""

@@ -203,10 +203,22 @@ def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     value = parse_digits(tokens[i].text, scaled=scale > 1)
     if value is None:
         return None
-    total = value * scale
+    if scale == 1 and not _is_integer_text(tokens[i].text, value):
+        return None  # "7.0", "3.5": a decimal without a scale word counts no people
+    total = round(value * scale, 6)  # 2.3 lakh is 230,000, not 229,999.99...
     if total != int(total) or total > MAX_COUNT:
         return None
     return Numeral(int(total), end, None, rule, scale=scale, decimal=value)
+
+
+def _is_integer_text(text: str, value: float) -> bool:
+    """True unless the digits carry a decimal part ("7.0", "3,5"), thousands groups aside."""
+    return value == int(value) and parse_digits(text, scaled=False) == value and not _decimal_written(text)
+
+
+def _decimal_written(text: str) -> bool:
+    groups = text.replace(",", ".").split(".")
+    return len(groups) == 2 and len(groups[1]) != 3
 
 
 def _bare_decimal_before_scaled_range(
@@ -339,6 +351,9 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
 def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon: Lexicon) -> bool:
     """An object noun right after the number, or after a few modifiers ("20 Grad rockets",
     "12 AK-47 rifles")."""
+    partitive = lexicon.linking.partitive.match(lows, j)
+    if partitive is not None:  # "thousands of trees"
+        j += partitive[0]
     for k in range(j, min(len(tokens), j + 4)):
         hit = lexicon.objects_after.match(lows, k)
         if hit and not lexicon.victims.match(lows, k + hit[0]):  # "farm workers" are people
@@ -360,17 +375,16 @@ def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon:
 MAX_AGE = 120
 
 
-def _is_apposed_age(tokens: tuple[Token, ...], q: Quantity) -> bool:
-    """A small number between commas right after a capitalised name is an age, not a count."""
+def _is_apposed_age(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexicon: Lexicon) -> bool:
+    """A small number between commas right after a name or a person noun is an age, not a count
+    ("Bana, 7, who ...", "the grandmother, 61, was ...")."""
     if q.start < 2 or q.end >= len(tokens) or q.value > MAX_AGE:
         return False
-    name = tokens[q.start - 2]
-    return (
-        tokens[q.start - 1].text == ","
-        and tokens[q.end].text == ","
-        and name.kind is Kind.WORD
-        and name.text[:1].isupper()
+    before = tokens[q.start - 2]
+    named = before.kind is Kind.WORD and (
+        before.text[:1].isupper() or lexicon.victims.match_ending(lows, q.start - 1) is not None
     )
+    return tokens[q.start - 1].text == "," and tokens[q.end].text == "," and named
 
 
 def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexicon: Lexicon) -> bool:
@@ -405,8 +419,26 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
             return False  # clock times, fractions, dates written 3/4
         if _counts_objects(tokens, lows, q.end, lexicon):
             return False
-    if _is_apposed_age(tokens, q):
+    if _is_apposed_age(tokens, lows, q, lexicon):
         return False
+    if (
+        q.end < n
+        and tokens[q.end].start == tokens[q.end - 1].end
+        and lows[q.end] in lexicon.numbers.decade_suffixes
+    ):
+        return False  # "in his 50s", "the 1990s"
+    if (
+        q.end + 1 < n
+        and lexicon.not_people_ratio.match(lows, q.end)
+        and lows[q.end + 1] in lexicon.quantity_starts
+    ):
+        return False  # "one in seven"
+    # "ages 4 and 7": the second number of a list opened by an age or money word
+    coordinator = lexicon.linking.coordinators.match_ending(lows, q.start)
+    if coordinator is not None:
+        k = q.start - coordinator[0]
+        if k > 1 and tokens[k - 1].kind is Kind.DIGITS and lows[k - 2] in lexicon.not_people_before:
+            return False
     lo, hi = lexicon.year_range
     text = tokens[q.end - 1].text
     if (

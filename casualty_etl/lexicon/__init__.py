@@ -124,6 +124,7 @@ class NumberWords:
     pronoun_before: frozenset[str]
     weak_pronoun_before: frozenset[str]
     weak_words: frozenset[tuple[str, ...]]
+    decade_suffixes: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,7 @@ class Linking:
     negation_before: frozenset[str]
     negation_bridge: frozenset[str]
     prepositions: frozenset[str]
+    not_victims_before: PhraseTable[bool]
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
 
@@ -162,6 +164,7 @@ class Lexicon:
     units_after: frozenset[str]
     objects_after: PhraseTable[bool]
     not_people_before: frozenset[str]
+    not_people_ratio: PhraseTable[bool]
     date_words: frozenset[str]
     year_range: tuple[int, int]
     cues: PhraseTable[tuple[CueRule, ...]]  # () marks a fixed expression that is not a cue
@@ -478,6 +481,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "pronoun_before",
             "weak_pronoun_before",
             "weak_words",
+            "decade_suffixes",
         },
     )
     numbers = NumberWords(
@@ -493,6 +497,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         indefinite_before=_word_set("numbers.indefinite_before", num["indefinite_before"]),
         pronoun_before=_word_set("numbers.pronoun_before", num["pronoun_before"]),
         weak_pronoun_before=_word_set("numbers.weak_pronoun_before", num["weak_pronoun_before"]),
+        decade_suffixes=_word_set("numbers.decade_suffixes", num["decade_suffixes"]),
         weak_words=frozenset(
             _key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])
         ),
@@ -509,7 +514,9 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             raise LexiconError(f"victim_roles.{role}: {group!r} is not a group of victims")
 
     notp = data["not_people"]
-    _require_keys("not_people", notp, {"units_after", "objects_after", "before", "date_words", "year_range"})
+    _require_keys(
+        "not_people", notp, {"units_after", "objects_after", "before", "date_words", "year_range", "ratio"}
+    )
     year_range = notp["year_range"]
     if not (
         isinstance(year_range, list)
@@ -541,6 +548,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "negation_before",
             "negation_bridge",
             "prepositions",
+            "not_victims_before",
             "partitive",
             "cancel_by_category",
         },
@@ -563,6 +571,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         negation_before=_word_set("linking.negation_before", link["negation_before"]),
         negation_bridge=_word_set("linking.negation_bridge", link["negation_bridge"]),
         prepositions=_word_set("linking.prepositions", link["prepositions"]),
+        not_victims_before=_flag_table("linking.not_victims_before", link["not_victims_before"]),
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
     )
@@ -602,6 +611,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         units_after=_word_set("not_people.units_after", notp["units_after"]),
         objects_after=_flag_table("not_people.objects_after", notp["objects_after"]),
         not_people_before=_word_set("not_people.before", notp["before"]),
+        not_people_ratio=_flag_table("not_people.ratio", notp["ratio"]),
         date_words=_word_set("not_people.date_words", notp["date_words"]),
         year_range=(year_range[0], year_range[1]),
         cues=cues,
