@@ -100,6 +100,8 @@ class SentenceContext:
             found.add(Status.CLAIMED)
         if link.cue is not None:
             found.update(rule.status for rule in link.cue.rules if rule.status is not None)
+        if link.superseded:
+            return Status.SUPERSEDED
         for status in _STATUS_ORDER:
             if status in found:
                 return status

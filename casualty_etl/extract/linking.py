@@ -15,6 +15,8 @@ A quantity is linked by one of these rules (ids in ``Link.rule_ids``):
   toll rose to 43").
 - ``link.coordinated``: the number shares the cue of a coordinated number ("12 soldiers and
   three civilians were killed", "killing 35 children and seven adults").
+- ``link.earlier``: the number is an earlier toll that a toll before it corrects ("rose to 19
+  from 11", "up from 51"); it takes that toll's category and status superseded.
 - ``link.breakdown``: the number is a part of another figure ("including five children",
   "seven of them children", "two of the 12 killed"); it takes that figure's category.
 
@@ -58,6 +60,7 @@ class LinkKind(StrEnum):
     TOLL = "toll"
     COORDINATED = "coordinated"
     BREAKDOWN = "breakdown"
+    EARLIER = "earlier"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Link:
     subtype: Subtype | None = None
     breakdown: bool = False
     priority: int = 0
+    superseded: bool = False  # an earlier toll the sentence corrects ("up from 51")
 
     @property
     def start(self) -> int:
@@ -337,6 +341,9 @@ class _Sentence:
             return True
         return q.start > 0 and lw.not_victims_before.match_ending(self.lows, q.start) is not None
 
+    def earlier_toll_before(self, q: Quantity) -> bool:
+        return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
+
     def breakdown_before(self, q: Quantity) -> bool:
         return self.link_words.breakdown_before.match_ending(self.lows, q.start) is not None
 
@@ -462,7 +469,17 @@ def link_sentence(
             continue
         if last is None or q.weak:
             continue
-        if sentence.breakdown_before(q) or sentence.breakdown_after(q):
+        if last_here is not None and sentence.earlier_toll_before(q):
+            # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
+            links[k] = replace(
+                last_here,
+                quantity=q,
+                kind=LinkKind.EARLIER,
+                cue=None,
+                superseded=True,
+                rule_ids=("link.earlier",) + last_here.rule_ids[1:],
+            )
+        elif sentence.breakdown_before(q) or sentence.breakdown_after(q):
             links[k] = replace(
                 last,
                 quantity=q,

@@ -147,6 +147,7 @@ class Linking:
     negation_bridge: frozenset[str]
     prepositions: frozenset[str]
     not_victims_before: PhraseTable[bool]
+    earlier_toll_before: PhraseTable[bool]
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
 
@@ -549,6 +550,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "negation_bridge",
             "prepositions",
             "not_victims_before",
+            "earlier_toll_before",
             "partitive",
             "cancel_by_category",
         },
@@ -572,6 +574,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         negation_bridge=_word_set("linking.negation_bridge", link["negation_bridge"]),
         prepositions=_word_set("linking.prepositions", link["prepositions"]),
         not_victims_before=_flag_table("linking.not_victims_before", link["not_victims_before"]),
+        earlier_toll_before=_flag_table("linking.earlier_toll_before", link["earlier_toll_before"]),
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
     )
