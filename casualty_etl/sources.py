@@ -55,6 +55,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
+import yaml
+
 from casualty_etl.model import MediaType, RawDocument, Reject, RejectStage
 from casualty_etl.normalise import Reason, parse_date
 
@@ -334,9 +336,23 @@ class FolderSource:
                 elif kind is _Kind.JSON:
                     yield from self._read_json(data, source)
                 else:
-                    yield RawDocument(source=source, body=data, media_type=_MEDIA_BY_KIND[kind])
+                    yield self._plain_document(data, source, _MEDIA_BY_KIND[kind])
         except OSError as exc:
             yield _reject(source, Reason.UNREADABLE, _os_error(exc))
+
+    def _plain_document(self, data: bytes, source: str, media_type: MediaType) -> RawDocument:
+        """A text, Markdown or HTML file; a text or Markdown file may open with a front-matter
+        block (``---`` lines around ``title:``, ``url:``, ``published_at:`` using this source's
+        field names), which gives its metadata and is not part of the article."""
+        meta, body = ({}, data) if media_type is MediaType.HTML else _front_matter(data)
+        return RawDocument(
+            source=source,
+            body=body,
+            media_type=media_type,
+            title=_meta_text(meta.get(self.title_field)),
+            url=_meta_text(meta.get(self.url_field)),
+            published_at=parse_date(_meta_text(meta.get(self.date_field))),
+        )
 
     def _read_whole(self, path: Path, source: str) -> bytes | Reject:
         with _open_binary(path) as stream:
@@ -599,6 +615,32 @@ def iter_documents(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+_FRONT_MATTER_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_MATTER_MAX_BYTES = 4096
+
+
+def _front_matter(data: bytes) -> tuple[dict[str, object], bytes]:
+    """(metadata, body) of a file that opens with a YAML front-matter block; ({}, data) otherwise
+    or when the block is not a small mapping of YAML."""
+    match = _FRONT_MATTER_RE.match(data[: _FRONT_MATTER_MAX_BYTES + 8])
+    if match is None:
+        return {}, data
+    try:
+        meta = yaml.safe_load(match.group(1).decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return {}, data
+    if not isinstance(meta, dict):
+        return {}, data
+    return {str(k): v for k, v in meta.items()}, data[match.end() :]
+
+
+def _meta_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text.strip() or None
 
 
 def _skip_line(stream: BinaryIO) -> int:
