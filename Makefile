@@ -42,6 +42,7 @@ test: $(STAMP) ## Run the whole test suite
 
 bench: $(STAMP) ## Print throughput figures (extraction, end to end)
 	$(BIN)/python bench/bench_extract.py
+	$(BIN)/python bench/bench_flow.py
 
 eval: $(STAMP) ## Score the extractor on the dev gold sets in ../shared/eval
 	@if [ -d "$(SHARED)/eval" ]; then \

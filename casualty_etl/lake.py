@@ -458,8 +458,12 @@ class Lake:
             planned = [
                 item for table, frame in new.items() for item in self._plan(TABLES[table], frame, file_name)
             ]
-            for item in planned:
-                self._storage.write(item.temp, item.data)
+            try:
+                for item in planned:
+                    self._storage.write(item.temp, item.data)
+            except BaseException:
+                self._discard_temps(planned, content_hash)
+                raise
             ledger = typed_frame(
                 RunsSchema,
                 {
@@ -482,10 +486,14 @@ class Lake:
                 },
             )
             ledger_file = self._plan(TABLES[TableName.RUNS], RunsSchema.validate(ledger), file_name)
-            self._storage.write(ledger_file[0].temp, ledger_file[0].data)
             planned += ledger_file
-            self._step("temps_written")
-            self._publish(planned, content_hash, batch_key)
+            try:
+                self._storage.write(ledger_file[0].temp, ledger_file[0].data)
+                self._step("temps_written")
+                self._publish(planned, content_hash, batch_key)
+            except BaseException:
+                self._discard_temps(planned, content_hash)
+                raise
         return CommitResult(
             batch_key=batch_key,
             run_id=run_id,
@@ -511,6 +519,18 @@ class Lake:
         rejects = rejects[~rejects["reject_id"].isin(known_rejects)].copy()
         rejects["run_id"] = rejects["run_id"].fillna(run_id)
         return {TableName.ARTICLES: articles, TableName.FIGURES: figures, TableName.REJECTS: rejects}
+
+    def _discard_temps(self, planned: list[_PlannedFile], content_hash: str) -> None:
+        """After a failure before the commit point, remove this commit's temporary files (a failure
+        after it leaves the intent, which the next commit or ``sweep_stale`` completes)."""
+        if self._storage.exists(_join(PENDING_DIR, f"{content_hash}.json")):
+            return
+        for item in planned:
+            try:
+                if self._storage.exists(item.temp):
+                    self._storage.remove(item.temp)
+            except OSError:
+                pass  # sweep_stale removes what is left
 
     def _publish(self, planned: list[_PlannedFile], content_hash: str, batch_key: str) -> None:
         """Write the intent (the commit point), rename every temporary file into place, drop the intent."""

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED
-from concurrent.futures import wait as wait_futures
 from enum import StrEnum
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
+from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from casualty_etl import EXTRACTOR_VERSION
@@ -122,10 +121,10 @@ def etl(
         for batch in plan_batches(documents, batch_size):
             in_flight.append(process_batch_task.submit(batch, lake, run_id, EXTRACTOR_VERSION, reextract))
             if len(in_flight) >= max_in_flight:
-                done, _ = wait_futures([f.wrapped_future for f in in_flight], return_when=FIRST_COMPLETED)
-                for future in [f for f in in_flight if f.wrapped_future in done]:
-                    in_flight.remove(future)
-                    collect(future)
+                # Prefect's as_completed works for thread, process and Dask futures alike.
+                finished = next(as_completed(in_flight))
+                in_flight.remove(finished)
+                collect(finished)
     for future in in_flight:
         collect(future)
     summaries.sort(key=lambda s: s.batch_key)
