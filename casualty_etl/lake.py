@@ -364,18 +364,29 @@ class Lake:
             partitioning=PARTITIONING if spec.partition_columns else None,
         )
 
-    def _known_ids(self, table: TableName, column: str, extractor_version: str | None) -> set[str]:
-        if extractor_version is None:
-            return set(self.read_table(table, columns=[column])[column])
-        frame = self.read_table(
-            table, columns=[column], filter=ds.field("extractor_version") == extractor_version
-        )
-        return set(frame[column])
+    def _known_ids(
+        self,
+        table: TableName,
+        column: str,
+        extractor_version: str | None,
+        among: Sequence[str] | None = None,
+    ) -> set[str]:
+        condition = None
+        if extractor_version is not None:
+            condition = ds.field("extractor_version") == extractor_version
+        if among is not None:
+            if not among:
+                return set()
+            wanted = ds.field(column).isin(list(among))
+            condition = wanted if condition is None else condition & wanted
+        return set(self.read_table(table, columns=[column], filter=condition)[column])
 
-    def known_article_ids(self, extractor_version: str | None) -> set[str]:
-        """Ids of the articles stored for this extractor version, or for any version when None
-        (reads two columns only)."""
-        return self._known_ids(TableName.ARTICLES, "article_id", extractor_version)
+    def known_article_ids(
+        self, extractor_version: str | None, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Ids of the articles stored for this extractor version, or for any version when None;
+        with ``among``, only which of those ids are stored (memory stays flat as the lake grows)."""
+        return self._known_ids(TableName.ARTICLES, "article_id", extractor_version, among)
 
     def known_entry_ids(self) -> set[str]:
         """Feed entry ids of the stored articles (any extractor version): an hourly run over the
@@ -511,11 +522,14 @@ class Lake:
     ) -> dict[TableName, pd.DataFrame]:
         """The rows the lake does not hold yet: new articles with their figures, new rejects (run id set)."""
         articles = frames[TableName.ARTICLES]
-        articles = articles[~articles["article_id"].isin(self.known_article_ids(extractor_version))]
+        stored = self.known_article_ids(extractor_version, among=list(articles["article_id"]))
+        articles = articles[~articles["article_id"].isin(stored)]
         figures = frames[TableName.FIGURES]
         figures = figures[figures["article_id"].isin(articles["article_id"])]
         rejects = frames[TableName.REJECTS]
-        known_rejects = self._known_ids(TableName.REJECTS, "reject_id", extractor_version)
+        known_rejects = self._known_ids(
+            TableName.REJECTS, "reject_id", extractor_version, list(rejects["reject_id"])
+        )
         rejects = rejects[~rejects["reject_id"].isin(known_rejects)].copy()
         rejects["run_id"] = rejects["run_id"].fillna(run_id)
         return {TableName.ARTICLES: articles, TableName.FIGURES: figures, TableName.REJECTS: rejects}

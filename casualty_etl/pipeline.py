@@ -145,7 +145,9 @@ def process_batch(
         (rejects if isinstance(result, Reject) else articles).append(result)
 
     # 2. process
-    known = lake.known_article_ids(extractor_version if reextract else None)
+    known = lake.known_article_ids(
+        extractor_version if reextract else None, among=[a.article_id for a in articles]
+    )
     fresh: dict[str, Article] = {}
     for article in articles:
         if article.article_id not in known:

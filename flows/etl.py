@@ -15,8 +15,10 @@ Deliberately not here: what a batch does (``casualty_etl.pipeline``), CLI output
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +26,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
 from prefect.futures import as_completed
+from prefect.logging.handlers import APILogHandler
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from casualty_etl import EXTRACTOR_VERSION
@@ -196,6 +200,29 @@ def run_etl(
     configured = etl.with_options(
         task_runner=task_runner_for(runner, workers=workers, dask_address=dask_address)
     )
-    return configured(
-        sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract, fetch=fetch
-    )
+    with _shared_api(runner):
+        return configured(
+            sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract, fetch=fetch
+        )
+
+
+@contextmanager
+def _shared_api(runner: Runner):
+    """Worker processes need one Prefect API: without PREFECT_API_URL each process-pool worker
+    would start an ephemeral server of its own (~250 MB, 7-10 s, orphaned if the worker dies).
+    Start one temporary local server here and point this process and its workers at it."""
+    if runner is not Runner.PROCESS or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start(timeout=120)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        APILogHandler().flush()  # send the run's last logs before the server goes away
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()

@@ -13,7 +13,7 @@ the pool's initializer, guarded by a marker file so it fires once) fails the run
 completes (with threads) and the lake has every figure exactly once. Prefect servers that a dead worker leaves
 behind are found through ``/proc`` (they carry this session's ``PREFECT_HOME``) and stopped by pid.
 
-Strict xfails mark what flows/etl.py does wrong today; each one turns into a failure once fixed,
+Strict xfails mark what the flow or the pipeline does wrong today; each turns into a failure once fixed,
 so that its marker is removed.
 """
 
@@ -172,6 +172,7 @@ def _temp_files(lake: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- runners agree
+
 
 @pytest.mark.parametrize(
     ("runner", "batch_size"),
@@ -419,9 +420,5 @@ def test_rerun_after_worker_death_completes_without_duplicates(crashed: CrashedR
     assert crashed.rerun.summary.documents == reference.summary.documents
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pool workers start their own ephemeral Prefect server; a killed worker orphans it",
-)
 def test_worker_death_leaves_no_prefect_server_behind(crashed: CrashedRun) -> None:
     assert crashed.stray_servers == []
