@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,37 @@ def test_console_script_reports_usage_errors_with_exit_2() -> None:
     script = shutil.which("casualty-etl") or ".venv/bin/casualty-etl"
     result = subprocess.run([script, "extract"], capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr.count("\n")) == (2, 1)
+
+
+@pytest.fixture(scope="module")
+def small_lake(tmp_path_factory) -> Path:
+    from casualty_etl.model import RawDocument
+    from casualty_etl.pipeline import plan_batches, process_batch
+
+    lake = tmp_path_factory.mktemp("cli") / "lake"
+    text = "KABUL, March 3 (Illustrative Wire) - A car bomb killed 12 people in Kabul on Monday, police said."
+    docs = [RawDocument(source="a.txt", body=text, published_at=datetime(2025, 3, 3, tzinfo=UTC))]
+    for batch in plan_batches(docs, 10):
+        process_batch(batch, str(lake), run_id="cli")
+    return lake
+
+
+def test_report_writes_html_and_csv(capsys, small_lake, tmp_path) -> None:
+    code, _, _ = _run(capsys, "report", "--lake", str(small_lake), "-o", str(tmp_path / "report"))
+    assert (code, (tmp_path / "report" / "report.html").exists()) == (0, True)
+
+
+def test_export_hxl_second_row_is_hashtags(capsys, small_lake, tmp_path) -> None:
+    target = tmp_path / "hxl.csv"
+    assert _run(capsys, "export-hxl", "--lake", str(small_lake), "-o", str(target))[0] == 0
+    assert target.read_text().splitlines()[1].startswith("#date")
+
+
+def test_report_without_a_lake_exits_2(capsys, tmp_path) -> None:
+    assert _run(capsys, "report", "--lake", str(tmp_path / "none"))[0] == 2
+
+
+@pytest.mark.prefect
+def test_aggregate_runs_the_prefect_flow(capsys, small_lake) -> None:
+    code, out, _ = _run(capsys, "aggregate", "--lake", str(small_lake))
+    assert (code, "incidents" in out) == (0, True)
