@@ -56,7 +56,6 @@ each other (two wire copies of one report count as two sources).
 from __future__ import annotations
 
 import bisect
-import fcntl
 import hashlib
 import json
 import os
@@ -64,8 +63,7 @@ import statistics
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -79,7 +77,6 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from casualty_etl.dates import DateHow, EventDate, Period, event_date, period_label, period_start
 from casualty_etl.extract.sentences import split_sentences
-from casualty_etl.lake import LOCK_FILE as LAKE_LOCK_FILE
 from casualty_etl.lake import Lake
 from casualty_etl.lexicon import load_lexicon
 from casualty_etl.model import Category, Qualifier, Scope, Status, Unit
@@ -711,27 +708,6 @@ def _write_file(path: str, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-@contextmanager
-def _locked(root: str, timeout: float = 600.0) -> Iterator[None]:
-    """The lake's own writer lock (``flock`` on ``<root>/_lock``, as ``casualty_etl.lake`` takes it): no
-    batch commit and no ``sweep_stale`` runs while derived files are published."""
-    os.makedirs(root, exist_ok=True)
-    descriptor = os.open(os.path.join(root, LAKE_LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"lake {root} stayed locked for {timeout} s") from None
-                time.sleep(0.02)
-        yield
-    finally:
-        os.close(descriptor)
-
-
 def _parquet_bytes(table: DerivedTable, frame: pd.DataFrame) -> bytes:
     arrow = pa.Table.from_pandas(frame, schema=ARROW_SCHEMAS[table], preserve_index=False)
     sink = pa.BufferOutputStream()
@@ -780,7 +756,7 @@ def write_derived(lake_root: str, tables: DerivedTables) -> tuple[str, tuple[str
     """
     root = _local_root(lake_root)
     base = os.path.join(root, DERIVED_DIR)
-    with _locked(root):
+    with Lake(root).writer_lock():
         os.makedirs(base, exist_ok=True)
         _settle(base)
         finals: dict[str, str] = {}

@@ -400,6 +400,13 @@ class Lake:
 
     # --- repairing
 
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """The lake's writer lock, for other writers of the lake (the derived tables of ``aggregate``):
+        no batch commit and no sweep runs while it is held."""
+        with self._storage.lock(self.lock_timeout):
+            yield
+
     def sweep_stale(self) -> SweepResult:
         """Complete the batches whose intent was written, delete every other temporary file.
 
