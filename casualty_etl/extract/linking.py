@@ -410,6 +410,8 @@ def link_sentence(
     if not quantities:
         return []
     lows = [t.low for t in tokens]
+    if lexicon.linking.cancel_sentence.scan(lows):
+        return []  # a drill or a simulation: nobody was hurt
     sentence = _Sentence(tokens, quantities, find_cues(lows, lexicon), lexicon)
     tolls = sentence.toll_candidates()
     direct: dict[int, Link] = {}

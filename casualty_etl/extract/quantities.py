@@ -303,9 +303,10 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         )
     lower: int | None
     upper: int | None
-    # A range: "10-15", "10 to 15", "between 10 and 15".
+    # A range: "10-15", "10 to 15", "between 10 and 15" (not "October 2023 to 3,289": a date ends there).
     if (
         end + 1 < n
+        and not (j > 0 and lows[j - 1] in lexicon.date_words)
         and lows[end] in lexicon.range_joiners
         and (lows[end] not in lexicon.range_joiners_after_open or opened)
         and (lows[end] not in ("-", "\u2013") or tokens[end + 1].start - tokens[end].end <= 1)
@@ -433,6 +434,13 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         and lows[q.end + 1] in lexicon.quantity_starts
     ):
         return False  # "one in seven"
+    ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
+    if (
+        ratio is not None
+        and q.start - ratio[0] > 0
+        and lows[q.start - ratio[0] - 1] in lexicon.quantity_starts
+    ):
+        return False  # the "seven" of "one in seven"
     # "ages 4 and 7": the second number of a list opened by an age or money word
     coordinator = lexicon.linking.coordinators.match_ending(lows, q.start)
     if coordinator is not None:

@@ -148,6 +148,7 @@ class Linking:
     prepositions: frozenset[str]
     not_victims_before: PhraseTable[bool]
     earlier_toll_before: PhraseTable[bool]
+    cancel_sentence: PhraseTable[bool]
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
 
@@ -551,6 +552,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "prepositions",
             "not_victims_before",
             "earlier_toll_before",
+            "cancel_sentence",
             "partitive",
             "cancel_by_category",
         },
@@ -575,6 +577,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         prepositions=_word_set("linking.prepositions", link["prepositions"]),
         not_victims_before=_flag_table("linking.not_victims_before", link["not_victims_before"]),
         earlier_toll_before=_flag_table("linking.earlier_toll_before", link["earlier_toll_before"]),
+        cancel_sentence=_flag_table("linking.cancel_sentence", link["cancel_sentence"]),
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
     )
