@@ -14,16 +14,13 @@ from casualty_etl.model import (
     Article,
     Category,
     ExtractedArticle,
-    Figure,
-    Qualifier,
     Reject,
     RejectStage,
-    Scope,
-    Unit,
     article_id_of,
 )
 from casualty_etl.tables import PARTITIONING, Frames, build_frames
 from casualty_etl.validate import validate_frames
+from tests._records import figure_in
 
 INGESTED = datetime(2024, 7, 1, tzinfo=UTC)
 
@@ -47,21 +44,7 @@ STORIES = [
 
 def _extracted(index: int) -> ExtractedArticle:
     text, phrase, category, value, published_at = STORIES[index]
-    start = text.index(phrase)
-    figure = Figure(
-        category=category,
-        value=value,
-        lower=None,
-        upper=None,
-        qualifier=Qualifier.EXACT,
-        unit=Unit.PEOPLE,
-        scope=Scope.INCIDENT,
-        span=phrase,
-        char_start=start,
-        char_end=start + len(phrase),
-        sentence=text,
-        rule_ids=("test.rule",),
-    )
+    figure = figure_in(text, phrase, category, value)
     article = Article(
         article_id_of(text), f"wire/story-{index}.txt", text, f"Story {index}", None, published_at
     )

@@ -17,13 +17,13 @@ from casualty_etl.model import (
     Qualifier,
     Reject,
     RejectStage,
-    Scope,
     Subtype,
     Unit,
     article_id_of,
 )
 from casualty_etl.tables import Frames, build_frames
 from casualty_etl.validate import ARTICLE_REJECTED, validate_frames
+from tests._records import figure_in
 
 INGESTED = datetime(2024, 6, 1, tzinfo=UTC)
 BLAST = "Officials said 12 people were killed in the blast."
@@ -31,22 +31,7 @@ FLOOD = "About 300 families were displaced by the floods, and 4 people were kill
 
 
 def _figure(text: str, phrase: str, category: Category, value: int, **changes) -> Figure:
-    start = text.index(phrase)
-    figure = Figure(
-        category=category,
-        value=value,
-        lower=None,
-        upper=None,
-        qualifier=Qualifier.EXACT,
-        unit=Unit.PEOPLE,
-        scope=Scope.INCIDENT,
-        span=phrase,
-        char_start=start,
-        char_end=start + len(phrase),
-        sentence=text,
-        rule_ids=("test.rule",),
-    )
-    return replace(figure, **changes)
+    return figure_in(text, phrase, category, value, **changes)
 
 
 def _article(text: str, source: str) -> Article:
