@@ -468,6 +468,9 @@ class Lake:
             new = self._not_stored(conforming, frames.extractor_version, run_id)
             n_skipped = len(frames.articles) - len(new[TableName.ARTICLES])
             if all(frame.empty for frame in new.values()):
+                earlier = self._committed_by(run_id, batch_key)
+                if earlier is not None:
+                    return earlier  # a retry of a commit of this run that had passed its commit point
                 return CommitResult(batch_key, run_id, False, None, (), 0, 0, 0, n_skipped)
 
             hashes = {table: _ids_hash(list(frame[KEY_COLUMNS[table]])) for table, frame in new.items()}
@@ -522,6 +525,25 @@ class Lake:
             n_figures=len(new[TableName.FIGURES]),
             n_rejects=len(new[TableName.REJECTS]),
             n_skipped_articles=n_skipped,
+        )
+
+    def _committed_by(self, run_id: str, batch_key: str) -> CommitResult | None:
+        """The ledger's record of this batch committed by this run, if any."""
+        condition = (ds.field("run_id") == run_id) & (ds.field("batch_key") == batch_key)
+        rows = self.read_table(TableName.RUNS, filter=condition)
+        if rows.empty:
+            return None
+        row = rows.iloc[-1]
+        return CommitResult(
+            batch_key=batch_key,
+            run_id=run_id,
+            committed=True,
+            content_hash=str(row["content_hash"]),
+            files=tuple(row["files"]),
+            n_articles=int(row["n_articles"]),
+            n_figures=int(row["n_figures"]),
+            n_rejects=int(row["n_rejects"]),
+            n_skipped_articles=int(row["n_skipped_articles"]),
         )
 
     def _not_stored(
