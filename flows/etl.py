@@ -15,6 +15,7 @@ Deliberately not here: what a batch does (``casualty_etl.pipeline``), CLI output
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -53,6 +54,8 @@ class Runner(StrEnum):
 
 
 _TRANSIENT = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
+#: OS errors worth a retry: a busy or stale file, a full disk that may be cleared, "try again".
+_TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EBUSY, errno.ENOSPC, errno.ESTALE})
 
 
 def _transient_only(task_, task_run, state) -> bool:
@@ -62,7 +65,7 @@ def _transient_only(task_, task_run, state) -> bool:
     except _TRANSIENT:
         return True
     except OSError as exc:
-        return exc.errno is not None and exc.errno in (11, 16, 28, 116)  # EAGAIN, EBUSY, ENOSPC, ESTALE
+        return exc.errno in _TRANSIENT_ERRNOS
     except Exception:
         return False
     return False
