@@ -458,7 +458,12 @@ def link_sentence(
     # Parts of another figure, and numbers coordinated after an active verb.
     last: Link | None = previous
     last_here: Link | None = None  # the last link of this sentence (token indices comparable)
+    # "Of the 40 injured, six are in critical condition": the opening number is the whole, the rest parts.
+    opener = lexicon.linking.partitive_openers.match(lows, 0)
+    whole = quantities[0] if opener is not None and quantities[0].start == opener[0] else None
     for k, q in enumerate(quantities):
+        if whole is not None and q is not whole and k in links and links[k].kind is not LinkKind.BREAKDOWN:
+            links[k] = replace(links[k], breakdown=True)
         if k in links:
             link = links[k]
             names_a_part = sentence.breakdown_before(q) or (

@@ -149,6 +149,7 @@ class Linking:
     not_victims_before: PhraseTable[bool]
     earlier_toll_before: PhraseTable[bool]
     cancel_sentence: PhraseTable[bool]
+    partitive_openers: PhraseTable[bool]
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
 
@@ -553,6 +554,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "not_victims_before",
             "earlier_toll_before",
             "cancel_sentence",
+            "partitive_openers",
             "partitive",
             "cancel_by_category",
         },
@@ -578,6 +580,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         not_victims_before=_flag_table("linking.not_victims_before", link["not_victims_before"]),
         earlier_toll_before=_flag_table("linking.earlier_toll_before", link["earlier_toll_before"]),
         cancel_sentence=_flag_table("linking.cancel_sentence", link["cancel_sentence"]),
+        partitive_openers=_flag_table("linking.partitive_openers", link["partitive_openers"]),
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
     )
