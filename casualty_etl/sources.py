@@ -367,17 +367,9 @@ class FolderSource:
     # ----------------------------------------------------------------- JSON
 
     def _read_json(self, data: bytes, source: str) -> Iterator[SourceItem]:
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield _reject(source, Reason.UNDECODABLE, f"JSON is not UTF-8 (byte {exc.start})")
-            return
-        try:
-            value = _loads(text)
-        except (ValueError, RecursionError) as exc:
-            yield _reject(source, Reason.MALFORMED_JSON, _json_error(exc), text)
+        value = _json_value(data, source, "JSON")
+        if isinstance(value, Reject):
+            yield value
             return
         if isinstance(value, dict):
             yield self._record(value, source)
@@ -410,20 +402,12 @@ class FolderSource:
                     records += 1
                     yield _reject(where, Reason.TOO_LARGE, f"line of {skipped} bytes, limit {self.max_bytes}")
                     continue
-                if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                    line = line[3:]
                 if not line.strip():
                     continue
                 records += 1
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    yield _reject(where, Reason.UNDECODABLE, f"line is not UTF-8 (byte {exc.start})")
-                    continue
-                try:
-                    value = _loads(text)
-                except (ValueError, RecursionError) as exc:
-                    yield _reject(where, Reason.MALFORMED_JSON, _json_error(exc), text.strip())
+                value = _json_value(line, where, "line", first=number == 1)
+                if isinstance(value, Reject):
+                    yield value
                     continue
                 if isinstance(value, dict):
                     yield self._record(value, where)
@@ -641,6 +625,21 @@ def _meta_text(value: object) -> str | None:
         return None
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return text.strip() or None
+
+
+def _json_value(data: bytes, where: str, what: str, first: bool = True) -> object:
+    """The JSON value of ``data``, or a reject naming ``what``; a byte-order mark is skipped
+    when ``data`` starts the file (``first``)."""
+    if first and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _reject(where, Reason.UNDECODABLE, f"{what} is not UTF-8 (byte {exc.start})")
+    try:
+        return _loads(text)
+    except (ValueError, RecursionError) as exc:
+        return _reject(where, Reason.MALFORMED_JSON, _json_error(exc), text.strip())
 
 
 def _skip_line(stream: BinaryIO) -> int:

@@ -15,14 +15,14 @@ from prefect.artifacts import create_markdown_artifact
 
 from casualty_etl.aggregate import DEFAULT_WINDOW_DAYS, AggregateSummary, aggregate
 from casualty_etl.report import ReportFiles, write_report
-from flows.etl import _transient_only
+from flows.etl import transient_only
 
 
 @task(
     name="aggregate-lake",
     retries=2,
     retry_delay_seconds=[1, 5],
-    retry_condition_fn=_transient_only,
+    retry_condition_fn=transient_only,
     persist_result=False,
 )
 def aggregate_task(lake: str, window_days: int) -> AggregateSummary:
@@ -33,7 +33,7 @@ def aggregate_task(lake: str, window_days: int) -> AggregateSummary:
     name="write-report",
     retries=2,
     retry_delay_seconds=[1, 5],
-    retry_condition_fn=_transient_only,
+    retry_condition_fn=transient_only,
     persist_result=False,
 )
 def report_task(lake: str, out_dir: str) -> ReportFiles:

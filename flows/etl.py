@@ -58,7 +58,7 @@ _TRANSIENT = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
 _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EBUSY, errno.ENOSPC, errno.ESTALE})
 
 
-def _transient_only(task_, task_run, state) -> bool:
+def transient_only(task_, task_run, state) -> bool:
     """Retry a batch only when it failed on an I/O hiccup, not on a bug or bad data."""
     try:
         state.result()
@@ -75,7 +75,7 @@ def _transient_only(task_, task_run, state) -> bool:
     name="process-batch",
     retries=2,
     retry_delay_seconds=[1, 5],
-    retry_condition_fn=_transient_only,
+    retry_condition_fn=transient_only,
     task_run_name="batch-{batch.key}",
     persist_result=False,
 )
