@@ -44,15 +44,16 @@ _KIND_OF_GROUP = {"spaced": Kind.DIGITS, "digits": Kind.DIGITS, "word": Kind.WOR
 
 def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     """Split ``text`` into tokens; offsets are shifted by ``offset``."""
+    lowered = text.lower().replace("\u2019", "'")
+    same_length = len(lowered) == len(text)  # a few characters change length when lower-cased
     kinds = _KIND_OF_GROUP
+    new = tuple.__new__
     tokens = []
+    append = tokens.append
     for m in _TOKEN_RE.finditer(text):
-        word = m.group()
         start, end = m.span()
-        low = word.lower()
-        if "\u2019" in low:
-            low = low.replace("\u2019", "'")
-        tokens.append(Token(word, low, start + offset, end + offset, kinds[m.lastgroup]))
+        low = lowered[start:end] if same_length else m.group().lower().replace("\u2019", "'")
+        append(new(Token, (m.group(), low, start + offset, end + offset, kinds[m.lastgroup])))
     return tuple(tokens)
 
 

@@ -171,11 +171,43 @@ def test_prefilters_are_compiled_and_match() -> None:
     assert not lexicon.number_prefilter.search("Sunny skies today")
 
 
-def test_cue_prefilter_lets_every_cue_phrase_through() -> None:
-    """The prefilter is exact: no cue phrase of the lexicon can be skipped by it."""
+def _written(key: tuple[str, ...], gap: str) -> str:
+    """A cue's tokens as text: words parted by ``gap``, punctuation glued to its neighbours."""
+    out = key[0]
+    for before, token in zip(key, key[1:], strict=False):
+        out += gap if before[-1].isalpha() and token[0].isalpha() else ""
+        out += token
+    return out
+
+
+@pytest.mark.parametrize(
+    "gap", [" ", "  ", "\u00a0", "\t"], ids=["space", "two spaces", "no-break space", "tab"]
+)
+def test_cue_prefilter_lets_every_cue_phrase_through(gap: str) -> None:
+    """The prefilter is exact: every cue phrase of the lexicon, however spaced, is found where it starts."""
     lexicon = load_lexicon("en")
-    phrases = [" ".join(key) for key, rules in lexicon.cues.entries() if rules]
-    assert [p for p in phrases if not lexicon.cue_prefilter.search(p)] == []
+    keys = [key for key, rules in lexicon.cues.entries() if rules]
+    missed = []
+    for key in keys:
+        text = "7, " + _written(key, gap) + " 7"
+        if not any(m.start() == 3 for m in lexicon.cue_prefilter.finditer(text)):
+            missed.append(text)
+    assert missed == []
+
+
+def test_cue_prefilter_finds_a_cue_glued_to_a_number() -> None:
+    """The tokenizer parts digits from letters ("5killed"), so the prefilter must too."""
+    assert load_lexicon("en").cue_prefilter.search("5killed")
+
+
+def test_cue_prefilter_skips_a_cue_inside_a_longer_word() -> None:
+    assert not load_lexicon("en").cue_prefilter.search("unkilledness")
+
+
+def test_cue_prefilter_does_not_cross_a_line_break() -> None:
+    """A phrase split over two lines is two sentences: matching across would hide the second line's cue."""
+    text = "they were\nkilled"
+    assert [m.start() for m in load_lexicon("en").cue_prefilter.finditer(text)] == [text.index("killed")]
 
 
 # --------------------------------------------------------------------------- words belong in the lexicon

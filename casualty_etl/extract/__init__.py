@@ -9,7 +9,7 @@ every word it knows comes from the language lexicon (``casualty_etl/lexicon/<lan
 The stages, in order (each module's docstring gives its contract):
 
 1. ``sentences.split_sentences``   text -> sentence ranges
-2. prefilter                       skip sentences without both a cue's anchor word and a number-like token
+2. prefilter                       skip sentences without both a cue phrase and a number-like token
 3. ``quantities.find_quantities``  tokens -> quantities (number, qualifier, range; non-people dropped)
 4. ``linking.find_cues``           tokens -> cue phrases
 5. ``linking.link_sentence``       quantities + cues -> links (``linking.choose_link`` resolves overlaps)
@@ -22,7 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from casualty_etl.extract.context import Context, SentenceContext
-from casualty_etl.extract.linking import Link, link_sentence
+from casualty_etl.extract.linking import Link, find_cues, link_sentence
 from casualty_etl.extract.merge import Mention, merge_mentions
 from casualty_etl.extract.quantities import find_quantities
 from casualty_etl.extract.sentences import split_lines, split_sentences
@@ -51,20 +51,24 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lower-cased
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    anchors = [m.start() for m in lexicon.cue_prefilter.finditer(lowered)]
-    if not anchors or not lexicon.number_prefilter.search(text):
+    cue_starts = [m.start() for m in lexicon.cue_prefilter.finditer(lowered)]
+    if not cue_starts or not lexicon.number_prefilter.search(text):
         return ()
     mentions: list[Mention] = []
     previous: Link | None = None
-    for index, (start, end) in _candidate_sentences(text, anchors, lexicon):
+    for index, (start, end) in _candidate_sentences(text, cue_starts, lexicon):
         sentence = text[start:end]
         if not lexicon.number_prefilter.search(sentence):
             previous = None
             continue
         tokens = tokenize(sentence, offset=start)
-        links = link_sentence(tokens, find_quantities(tokens, lexicon), lexicon, previous)
+        lows = [t.low for t in tokens]
+        cues = find_cues(lows, lexicon)
+        if not cues and previous is None:
+            continue  # nothing to link a number to: no need to read the numbers
+        links = link_sentence(tokens, lows, find_quantities(tokens, lexicon), cues, lexicon, previous)
         if links:
-            context = SentenceContext(text, tokens, [t.low for t in tokens], lexicon)
+            context = SentenceContext(text, tokens, lows, lexicon)
             headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
             for link in links:
                 figure = _figure(link, context.read(link), text, sentence, tokens)
@@ -73,22 +77,22 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
     return merge_mentions(mentions, lexicon.generic_victim)
 
 
-def _has_anchor(anchors: list[int], start: int, end: int) -> bool:
-    k = bisect_left(anchors, start)
-    return k < len(anchors) and anchors[k] < end
+def _has_cue_start(cue_starts: list[int], start: int, end: int) -> bool:
+    k = bisect_left(cue_starts, start)
+    return k < len(cue_starts) and cue_starts[k] < end
 
 
-def _candidate_sentences(text: str, anchors: list[int], lexicon) -> list[tuple[int, tuple[int, int]]]:
-    """(sentence index, range) of the sentences holding a cue anchor. Lines without one are not
+def _candidate_sentences(text: str, cue_starts: list[int], lexicon) -> list[tuple[int, tuple[int, int]]]:
+    """(sentence index, range) of the sentences where a cue phrase may start. Lines without one are not
     split at all; the index counts every sentence of the lines before (index 0 is the first)."""
     found = []
     index = 0
     for line_start, line_end in split_lines(text):
-        if not _has_anchor(anchors, line_start, line_end):
+        if not _has_cue_start(cue_starts, line_start, line_end):
             index += 1  # at least one sentence; the exact count does not matter past the first line
             continue
         for start, end in split_sentences(text, lexicon, line_start, line_end):
-            if _has_anchor(anchors, start, end):
+            if _has_cue_start(cue_starts, start, end):
                 found.append((index, (start, end)))
             index += 1
     return found

@@ -107,10 +107,15 @@ class _Sentence:
     """Index of one sentence's tokens, quantities and cues for the linking rules."""
 
     def __init__(
-        self, tokens: tuple[Token, ...], quantities: list[Quantity], cues: list[CueMatch], lexicon: Lexicon
+        self,
+        tokens: tuple[Token, ...],
+        lows: list[str],
+        quantities: list[Quantity],
+        cues: list[CueMatch],
+        lexicon: Lexicon,
     ) -> None:
         self.tokens = tokens
-        self.lows = [t.low for t in tokens]
+        self.lows = lows
         self.n = len(tokens)
         self.quantities = quantities
         self.cues = cues
@@ -403,16 +408,22 @@ def choose_link(candidates: list[Link]) -> Link | None:
 
 
 def link_sentence(
-    tokens: tuple[Token, ...], quantities: list[Quantity], lexicon: Lexicon, previous: Link | None = None
+    tokens: tuple[Token, ...],
+    lows: list[str],
+    quantities: list[Quantity],
+    cues: list[CueMatch],
+    lexicon: Lexicon,
+    previous: Link | None = None,
 ) -> list[Link]:
-    """Link every quantity of a sentence that counts casualties; ``previous`` is the last link of
-    the sentence before (a breakdown may refer to it)."""
+    """Link every quantity of a sentence that counts casualties. ``lows`` are the tokens' lower-cased
+    texts, ``cues`` what :func:`find_cues` found in them; ``previous`` is the last link of the
+    sentence before (a breakdown may refer to it). Every link starts from a cue or from
+    ``previous``: without both, the result is empty, and callers may skip the sentence."""
     if not quantities:
         return []
-    lows = [t.low for t in tokens]
     if lexicon.linking.cancel_sentence.scan(lows):
         return []  # a drill or a simulation: nobody was hurt
-    sentence = _Sentence(tokens, quantities, find_cues(lows, lexicon), lexicon)
+    sentence = _Sentence(tokens, lows, quantities, cues, lexicon)
     tolls = sentence.toll_candidates()
     direct: dict[int, Link] = {}
     pending: dict[int, int] = {}

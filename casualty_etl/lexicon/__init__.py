@@ -53,31 +53,67 @@ class CueRule:
     part: bool = False  # names a part of a figure given before ("among the dead were 12 women")
 
 
+_PAYLOAD = ""  # trie key of a node's payload: no token is the empty string
+
+
 class PhraseTable(Generic[T]):
-    """Token-sequence phrases with a payload, looked up by longest match at a position."""
+    """Token-sequence phrases with a payload, looked up by longest match at a position.
+
+    Phrases are stored in two word tries (one read forwards, one backwards), so a look-up costs
+    one dictionary access per token it reads, however many phrases share a first word.
+    """
 
     def __init__(self, entries: Iterable[tuple[tuple[str, ...], T]]) -> None:
-        by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        self._entries: dict[tuple[str, ...], T] = {}
         for key, payload in entries:
-            by_first.setdefault(key[0], []).append((key, payload))
-        for options in by_first.values():
-            options.sort(key=lambda kp: -len(kp[0]))
-        self._by_first = by_first
-        self.first_words = frozenset(by_first)
+            self._entries.setdefault(key, payload)
+        self._forward: dict[str, Any] = {}
+        self._backward: dict[str, Any] = {}
+        for key, payload in self._entries.items():
+            self._insert(self._forward, key, payload)
+            self._insert(self._backward, key[::-1], payload)
+        self.first_words = frozenset(self._forward)
+
+    @classmethod
+    def _insert(cls, trie: dict[str, Any], words: tuple[str, ...], payload: T) -> None:
+        node = trie
+        for word in words:
+            node = node.setdefault(word, {})
+        node[_PAYLOAD] = payload
 
     def match(self, lows: list[str], i: int) -> tuple[int, T] | None:
         """Longest phrase starting at token ``i``: (length in tokens, payload), or None."""
-        if i >= len(lows):
-            return None
-        options = self._by_first.get(lows[i])
-        if not options:
-            return None
         n = len(lows)
-        for key, payload in options:
-            k = len(key)
-            if i + k <= n and (k == 1 or tuple(lows[i : i + k]) == key):
-                return k, payload
-        return None
+        if i >= n:
+            return None
+        node = self._forward.get(lows[i])
+        best = None
+        j = i + 1
+        while node is not None:
+            if _PAYLOAD in node:
+                best = (j - i, node[_PAYLOAD])
+            if j >= n:
+                break
+            node = node.get(lows[j])
+            j += 1
+        return best
+
+    def match_ending(self, lows: list[str], end: int) -> tuple[int, T] | None:
+        """Longest phrase ending just before token ``end`` (at most six tokens long)."""
+        stop = max(0, end - 6)
+        if end <= stop:
+            return None
+        node = self._backward.get(lows[end - 1])
+        best = None
+        j = end - 1
+        while node is not None:
+            if _PAYLOAD in node:
+                best = (end - j, node[_PAYLOAD])
+            if j <= stop:
+                break
+            j -= 1
+            node = node.get(lows[j])
+        return best
 
     def scan(self, lows: list[str]) -> list[tuple[int, int, T]]:
         """Every phrase of the table in ``lows``, left to right, longest first, without overlaps:
@@ -96,17 +132,7 @@ class PhraseTable(Generic[T]):
 
     def entries(self) -> Iterable[tuple[tuple[str, ...], T]]:
         """Every (token sequence, payload) of the table."""
-        for options in self._by_first.values():
-            yield from options
-
-    def match_ending(self, lows: list[str], end: int) -> tuple[int, T] | None:
-        """Longest phrase ending just before token ``end``."""
-        best: tuple[int, T] | None = None
-        for start in range(max(0, end - 6), end):
-            hit = self.match(lows, start)
-            if hit and start + hit[0] == end and (best is None or hit[0] > best[0]):
-                best = hit
-        return best
+        return self._entries.items()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +208,7 @@ class Lexicon:
     speech_verbs: frozenset[str]
     according_to: PhraseTable[bool]
     attribution_max_tokens: int
-    cue_prefilter: re.Pattern[str]  # anchors of every cue phrase, to search in lower-cased text
+    cue_prefilter: re.Pattern[str]  # where a cue phrase may start, to search in lower-cased text
     number_prefilter: re.Pattern[str]
     quantity_starts: frozenset[str]  # words that can open a quantity (number words, qualifiers, ...)
 
@@ -200,7 +226,6 @@ _TOP_KEYS = {
     "linking",
     "victims",
     "victim_roles",
-    "prefilter_common_words",
     "context",
 }
 
@@ -296,18 +321,10 @@ def _category_tables(where: str, data: Any) -> dict[Category, PhraseTable[bool]]
     return tables
 
 
-def _cue_anchors(
-    cues: PhraseTable[tuple[CueRule, ...]], linking: Linking, common_words: frozenset[str]
-) -> set[str]:
-    """One anchor word per cue phrase; every phrase contains its anchor, so a sentence without
-    any anchor cannot hold a cue and the prefilter built from them loses nothing.
-
-    The anchor is a word of the phrase that is a cue on its own ("dead" in "found dead"), else
-    its longest word that is neither a function word ("were", "in") nor one of the lexicon's
-    ``prefilter_common_words`` ("made", "took"): those would let almost every sentence through.
-    """
-    keys = [key for key, rules in cues.entries() if rules]
-    single = {key[0] for key in keys if len(key) == 1}
+def _check_cue_content(cues: PhraseTable[tuple[CueRule, ...]], linking: Linking) -> None:
+    """Every cue phrase needs a content word or a word that is a cue on its own ("found dead"): a
+    cue made only of "were" or "in" would fire everywhere."""
+    single = {key[0] for key, rules in cues.entries() if rules and len(key) == 1}
     function_words = (
         linking.auxiliaries
         | linking.prepositions
@@ -316,32 +333,65 @@ def _cue_anchors(
         | linking.clause_breaks
         | linking.negation_before
     )
-    anchors = set()
-    for key in keys:
-        own = [t for t in key if t in single]
-        if own:
-            anchors.add(own[0])
-            continue
-        content = [t for t in key if t.isalpha() and t not in function_words]
-        if not content:
+    for key, rules in cues.entries():
+        if rules and not [t for t in key if t in single or (t.isalpha() and t not in function_words)]:
             raise LexiconError(f"cues: {' '.join(key)!r} has only function words; give it a content word")
-        specific = [t for t in content if t not in common_words] or content
-        anchors.add(max(specific, key=len))
-    return anchors
 
 
-def _trie_regex(words: Iterable[str]) -> str:
-    """A regex alternation factored by common prefixes: matching cost is linear in the text."""
+# Separators between the tokens of a phrase in the prefilter regex: two words are always parted
+# by space; a punctuation token may touch its neighbours. Neither crosses a line break, and a
+# word's edges may not touch a letter, exactly as the tokenizer splits words.
+_WORD_GAP = "\x01"
+_ANY_GAP = "\x02"
+_WORD_START = "\x03"
+_WORD_END = "\x04"
+_PHRASE_UNIT_RE = {
+    _WORD_GAP: r"[^\S\n]+",
+    _ANY_GAP: r"[^\S\n]*",
+    _WORD_START: r"(?<![^\W\d_])",
+    _WORD_END: r"(?![^\W\d_])",
+    "'": "['\u2019]",
+}
+
+
+def _phrase_prefilter(keys: Iterable[tuple[str, ...]]) -> re.Pattern[str]:
+    """A regex, for lower-cased text, that matches wherever one of the token sequences ``keys``
+    could start. It is exact by construction: two tokens the tokenizer keeps apart are parted by
+    the separators above and nothing else, so a sentence the regex does not match cannot hold
+    any of the phrases (``tests/test_lexicon.py`` checks it on every cue)."""
+    sequences = []
+    for key in keys:
+        units: list[str] = [_WORD_START] if key[0][0].isalpha() else []
+        for i, token in enumerate(key):
+            if i:
+                both_words = key[i - 1][-1].isalpha() and token[0].isalpha()
+                units.append(_WORD_GAP if both_words else _ANY_GAP)
+            units.extend(token)
+        if key[-1][-1].isalpha():
+            units.append(_WORD_END)
+        sequences.append(units)
+    return re.compile(_trie_regex(sequences, _PHRASE_UNIT_RE))
+
+
+def _trie_regex(sequences: Iterable[Iterable[str]], unit_regex: Mapping[str, str] | None = None) -> str:
+    """A regex alternation of ``sequences`` (words, or lists of units) factored by common prefixes,
+    so matching cost is linear in the text. A unit is written as ``unit_regex[unit]`` when given
+    there, else escaped literally."""
+    special = unit_regex or {}
     trie: dict[str, Any] = {}
-    for word in words:
+    for sequence in sequences:
         node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
+        for unit in sequence:
+            node = node.setdefault(unit, {})
         node[""] = {}
 
     def render(node: dict[str, Any]) -> str:
         ends = "" in node
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        branches = [
+            (special.get(unit) or re.escape(unit)) + render(child)
+            for unit, child in sorted(node.items())
+            if unit
+        ]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -594,8 +644,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
     _require_keys("sentences", sentences, {"abbreviations"})
 
     cues, cue_rules = _cues(data["cues"], data["not_cues"])
-    common_words = _word_set("prefilter_common_words", data["prefilter_common_words"])
-    cue_anchors = _cue_anchors(cues, linking, common_words)
+    _check_cue_content(cues, linking)
     number_words = (
         set(numbers.units)
         | set(numbers.tens)
@@ -635,7 +684,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         speech_verbs=_word_set("context.attribution.speech_verbs", attribution["speech_verbs"]),
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
         attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
-        cue_prefilter=re.compile(r"\b" + _trie_regex(sorted(cue_anchors)) + r"\b"),
+        cue_prefilter=_phrase_prefilter(key for key, rules in cues.entries() if rules),
         number_prefilter=re.compile(r"\d|\b" + _trie_regex(sorted(number_words)) + r"\b", re.IGNORECASE),
         quantity_starts=frozenset(
             number_words
