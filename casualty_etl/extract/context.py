@@ -195,10 +195,10 @@ def _source(text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexi
     """Who the sentence attributes its figures to, or None."""
     n = len(tokens)
     limit = lexicon.attribution_max_tokens
-    for i in range(n):
-        hit = lexicon.according_to.match(lows, i)
-        if hit is not None:
-            return _span_text(text, tokens, i + hit[0], _phrase_end(tokens, i + hit[0], limit))
+    according = lexicon.according_to.scan(lows)
+    if according:
+        after = according[0][1]  # the first "according to": the source is the phrase after it
+        return _span_text(text, tokens, after, _phrase_end(tokens, after, limit))
     for v in range(n - 1, -1, -1):
         if lows[v] not in lexicon.speech_verbs:
             continue

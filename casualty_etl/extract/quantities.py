@@ -15,6 +15,8 @@ Deliberately not here: deciding what the quantity counts (see ``linking``).
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from casualty_etl.lexicon import Lexicon
@@ -49,12 +51,15 @@ class Quantity:
     rule_ids: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of short strings that recur ("1,000", "2,500")
 def parse_digits(text: str, scaled: bool = False) -> float | None:
     """Read a digit group with separators; None when the separators make no sense.
 
     ``scaled`` says a scale word follows, which lets a single separator be a decimal point.
     Never raises, whatever ``text`` is.
     """
+    if text.isdecimal():  # the common case: no separators at all
+        return float(int(text)) if len(text) <= 13 else None
     digits = "".join(ch for ch in text if not ch.isspace())
     if not digits or not all(ch.isdecimal() or ch in ".," for ch in digits) or not digits[0].isdecimal():
         return None

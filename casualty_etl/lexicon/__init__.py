@@ -339,8 +339,10 @@ def _check_cue_content(cues: PhraseTable[tuple[CueRule, ...]], linking: Linking)
 
 
 # Separators between the tokens of a phrase in the prefilter regex: two words are always parted
-# by space; a punctuation token may touch its neighbours. Neither crosses a line break, and a
-# word's edges may not touch a letter, exactly as the tokenizer splits words.
+# by space; a punctuation token may touch its neighbours. Neither crosses a line break. A word's
+# edges may not touch an ASCII letter: the tokenizer would have made one longer word. (Other
+# letters are let through, which only lets more text through: the regex stays exact, and
+# checking ASCII letters runs about a third faster than a Unicode letter class.)
 _WORD_GAP = "\x01"
 _ANY_GAP = "\x02"
 _WORD_START = "\x03"
@@ -348,8 +350,8 @@ _WORD_END = "\x04"
 _PHRASE_UNIT_RE = {
     _WORD_GAP: r"[^\S\n]+",
     _ANY_GAP: r"[^\S\n]*",
-    _WORD_START: r"(?<![^\W\d_])",
-    _WORD_END: r"(?![^\W\d_])",
+    _WORD_START: r"(?<![a-z])",
+    _WORD_END: r"(?![a-z])",
     "'": "['\u2019]",
 }
 
