@@ -7,7 +7,8 @@ Output: the score table on stdout (``pytest -s`` or ``-rP`` shows it) and a fail
 Raise the floor by hand after an improvement; this test never writes it.
 
 Skips when the shared folder is absent or ``casualty_etl.extract`` is not written yet. Not here:
-timing (``make bench``), per-category floors.
+timing (``make bench``). Per category, the issue's bar (no headline category below
+``CATEGORY_FLOOR`` lenient) is checked on each dev file.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ def test_micro_f1_not_below_floor(name: str) -> None:
     floor = FLOOR[name]
     dropped = {m: (round(got[m], 4), floor[m]) for m in floor if got[m] < floor[m] - 1e-9}
     assert not dropped, f"{name}: micro-F1 below the floor (got, floor): {dropped}"
+
+
+#: No headline category may fall below this lenient F1 on a dev file (the extraction issue's bar).
+CATEGORY_FLOOR = 0.85
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR))
+def test_no_category_below_the_floor(name: str) -> None:
+    path = SHARED_EVAL / name
+    if not path.exists():
+        pytest.skip(f"shared dev data not found: {path}")
+    gold = load_gold(path)
+    lenient = score(gold, predict(gold, _extractor()), categories=HEADLINE_CATEGORIES).mode(Mode.LENIENT)
+    low = {c.category: round(c.counts.f1, 3) for c in lenient.per_category if c.counts.f1 < CATEGORY_FLOOR}
+    assert low == {}
 
 
 #: The team-written held-out style corpus (tests/data): always present, so this floor always applies.

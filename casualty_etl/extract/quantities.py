@@ -16,7 +16,6 @@ Deliberately not here: deciding what the quantity counts (see ``linking``).
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 
 from casualty_etl.lexicon import Lexicon

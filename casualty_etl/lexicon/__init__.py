@@ -211,6 +211,7 @@ class Lexicon:
     cue_prefilter: re.Pattern[str]  # where a cue phrase may start, to search in lower-cased text
     number_prefilter: re.Pattern[str]
     quantity_starts: frozenset[str]  # words that can open a quantity (number words, qualifiers, ...)
+    glued_number: re.Pattern[str]  # a spelled number run into a cue or victim word ("tendeaths")
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -373,6 +374,24 @@ def _phrase_prefilter(keys: Iterable[tuple[str, ...]]) -> re.Pattern[str]:
             units.append(_WORD_END)
         sequences.append(units)
     return re.compile(_trie_regex(sequences, _PHRASE_UNIT_RE))
+
+
+#: Shortest number word and shortest word after it that a glued pair is split into: shorter
+#: pieces ("a", "an", "men") are parts of too many ordinary words.
+_GLUED_MIN_LETTERS = 3
+
+
+def _glued_number_regex(numbers: Iterable[str], words: Iterable[str]) -> re.Pattern[str]:
+    """Whole lower-cased words that are a spelled number run into a cue or victim word, as text
+    that lost its spaces has them ("tendeaths", "threepeople"): group ``number`` is the number."""
+    followers = sorted({w for w in words if len(w) >= _GLUED_MIN_LETTERS and w.isalpha()})
+    return re.compile(
+        r"(?<![a-z])(?P<number>"
+        + _trie_regex(sorted(set(numbers)))
+        + r")(?:"
+        + _trie_regex(followers)
+        + r")(?![a-z])"
+    )
 
 
 def _trie_regex(sequences: Iterable[Iterable[str]], unit_regex: Mapping[str, str] | None = None) -> str:
@@ -687,6 +706,11 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
         attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
         cue_prefilter=_phrase_prefilter(key for key, rules in cues.entries() if rules),
+        glued_number=_glued_number_regex(
+            (word for word in (*numbers.units, *numbers.tens) if len(word) >= _GLUED_MIN_LETTERS),
+            [key[0] for key, rules in cues.entries() if rules and len(key) == 1]
+            + [key[0] for key, _ in _victims(data["victims"]).entries() if len(key) == 1],
+        ),
         number_prefilter=re.compile(r"\d|\b" + _trie_regex(sorted(number_words)) + r"\b", re.IGNORECASE),
         quantity_starts=frozenset(
             number_words
