@@ -1,9 +1,10 @@
 """End-to-end throughput of the Prefect flow (read, extract, validate, write): prints, asserts nothing.
 
 Input: ``--n`` (default 10,000) synthetic ~4 KB articles from ``bench.generate``, written to a
-``.jsonl`` file in a temporary folder before the clock starts. The whole flow (``flows.etl.run_etl``,
-default thread runner, ``--batch-size`` 500) writes them into a temporary lake, with Prefect in local
-mode on a throw-away ``PREFECT_HOME`` and telemetry off (set before Prefect is imported).
+``.jsonl`` file in a temporary folder before the clock starts. The whole flow (``flows.etl.run_etl``
+with the default runner and batch size of ``casualty_etl.config``) writes them into a temporary
+lake, with Prefect in local mode on a throw-away ``PREFECT_HOME`` and telemetry off (set before
+Prefect is imported).
 
 Output on stdout: the ephemeral server's start (timed apart), articles/s and wall seconds of the
 ``run_etl`` call and of the whole measurement, peak RSS (this process and its largest reaped child
@@ -15,7 +16,7 @@ Prefect API recorded for the flow run, and the rows and files written.
 RSS is its own), and prints them side by side: the flow keeps at most a few batches in memory, so the
 peak should not grow with the corpus. ``--runner process|dask`` chooses another task runner.
 
-    python bench/bench_flow.py                     # 10,000 articles, threads, batches of 500
+    python bench/bench_flow.py                     # 10,000 articles, threads, the default batch size
     python bench/bench_flow.py --also 100000       # and 100,000 (about 400 MB of temporary input)
     python bench/bench_flow.py --runner process --workers 2
 
@@ -41,6 +42,8 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: python bench/bench_flow.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from casualty_etl.config import DEFAULT_BATCH_SIZE  # noqa: E402  (imports no Prefect)
 
 MB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -334,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--also", type=int, nargs="*", default=[], help="further corpus sizes, e.g. 100000")
     ap.add_argument("--runner", choices=("thread", "process", "dask"), default="thread")
     ap.add_argument("--workers", type=int, help="task runner workers (default: the runner's)")
-    ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     ap.add_argument("--seed", default="0")
     ap.add_argument("--size", type=int, default=4096, help="approximate bytes per article")
     ap.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)  # used for --also

@@ -407,6 +407,23 @@ class Lake:
         with self._storage.lock(self.lock_timeout):
             yield
 
+    def articles_committed_by(self, run_id: str, batch_key: str) -> set[str]:
+        """Ids of the articles that ``run_id`` has already committed for ``batch_key`` (empty if none),
+        after completing any commit of the lake that was interrupted past its commit point.
+
+        A retried batch subtracts them from the lake's known ids, so that it is counted as it was the
+        first time rather than as a batch of articles already in the lake."""
+        with self._storage.lock(self.lock_timeout):
+            self._roll_forward()
+        earlier = self._committed_by(run_id, batch_key)
+        prefix = TableName.ARTICLES.value + "/"
+        paths = [rel for rel in (earlier.files if earlier else ()) if rel.startswith(prefix)]
+        if not paths:
+            return set()
+        filesystem, root_path = self._storage.arrow()
+        files = ds.dataset([f"{root_path}/{rel}" for rel in paths], filesystem=filesystem, format="parquet")
+        return {str(i) for i in files.to_table(columns=["article_id"]).column("article_id").to_pylist()}
+
     def sweep_stale(self) -> SweepResult:
         """Complete the batches whose intent was written, delete every other temporary file.
 

@@ -178,9 +178,11 @@ def normalise_text(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def article_id_of(text: str) -> str:
-    """sha256 hex digest of the normalised text: the same text from any source is the same article."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+def article_id_of(text: str, *, normalised: bool = False) -> str:
+    """sha256 hex digest of the normalised text: the same text from any source is the same article.
+    ``normalised=True`` says ``text`` is already :func:`normalise_text`'s output (it is idempotent)."""
+    canonical = text if normalised else normalise_text(text)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -786,7 +786,7 @@ def normalise(raw: RawDocument, *, max_chars: int = DEFAULT_MAX_CHARS) -> Articl
         plain = markdown_to_text(body)
     else:
         plain = body
-    text = normalise_text(_CONTROL_CHARS_RE.sub("", plain))
+    text = normalise_text(plain if plain is body else _CONTROL_CHARS_RE.sub("", plain))
     if not text.strip():
         return _reject(raw, Reason.EMPTY, f"no text left after reading it as {raw.media_type.value}", body)
 
@@ -794,7 +794,7 @@ def normalise(raw: RawDocument, *, max_chars: int = DEFAULT_MAX_CHARS) -> Articl
     if title is None:
         title = meta.title if raw.media_type is MediaType.HTML else infer_title(text)
     return Article(
-        article_id=article_id_of(text),
+        article_id=article_id_of(text, normalised=True),
         source=raw.source,
         text=text,
         title=title,

@@ -206,10 +206,11 @@ def validate_frames(
     articles = frames.articles.reset_index(drop=True)
     figures = frames.figures.reset_index(drop=True)
     sources = dict(source_of_article or {})
-    for row in articles.index:
-        article_id, source = _value(articles, row, "article_id"), _value(articles, row, "source")
-        if article_id and source:
-            sources.setdefault(article_id, source)
+    if {"article_id", "source"} <= set(articles.columns):
+        named = articles[["article_id", "source"]].dropna().astype(str)
+        for article_id, source in zip(named["article_id"], named["source"], strict=True):
+            if article_id and source:
+                sources.setdefault(article_id, source)
 
     def reject(frame: pd.DataFrame, row: object, table: TableName, **fields: str | None) -> Reject:
         is_article = table is TableName.ARTICLES

@@ -2,7 +2,7 @@
 
 Input: source paths, a lake root, a batch size and a task runner. Output: a
 :class:`~casualty_etl.pipeline.RunSummary` (also published as a Prefect markdown artifact).
-One task run per batch of documents (hundreds), never one per article: Prefect's local
+One task run per batch of documents (thousands), never one per article: Prefect's local
 server stalls on thousands of task runs (see NOTES-stack). At most ``max_in_flight`` batches
 are in memory at once, so memory stays flat however large the sources are.
 
@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
+import prefect.runtime.task_run
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
@@ -32,7 +33,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from casualty_etl import EXTRACTOR_VERSION
-from casualty_etl.config import FetchSettings
+from casualty_etl.config import DEFAULT_BATCH_SIZE, DEFAULT_THREAD_WORKERS, FetchSettings
 from casualty_etl.fetch import Fetcher
 from casualty_etl.lake import Lake
 from casualty_etl.pipeline import Batch, BatchSummary, RunSummary, plan_batches, process_batch, summarise
@@ -76,14 +77,20 @@ def transient_only(task_, task_run, state) -> bool:
     retries=2,
     retry_delay_seconds=[1, 5],
     retry_condition_fn=transient_only,
-    task_run_name="batch-{batch.key}",
+    task_run_name="batch-{batch_key}",
     persist_result=False,
 )
 def process_batch_task(
-    batch: Batch, lake_root: str, run_id: str, extractor_version: str, reextract: bool
+    batch: Batch, batch_key: str, lake_root: str, run_id: str, extractor_version: str, reextract: bool
 ) -> BatchSummary:
+    """``batch_key`` is ``batch.key``, apart so that the run's name never needs the batch itself."""
     return process_batch(
-        batch, lake_root, run_id=run_id, extractor_version=extractor_version, reextract=reextract
+        batch,
+        lake_root,
+        run_id=run_id,
+        extractor_version=extractor_version,
+        reextract=reextract,
+        retry=prefect.runtime.task_run.run_count > 1,
     )
 
 
@@ -91,7 +98,7 @@ def process_batch_task(
 def etl(
     sources: Sequence[str] = ("data/samples",),
     lake: str = "data/lake",
-    batch_size: int = 200,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     reextract: bool = False,
     max_in_flight: int = 4,
     fetch: dict[str, Any] | None = None,
@@ -126,7 +133,9 @@ def etl(
     with Fetcher(settings.to_policy()) as fetcher:
         documents = iter_documents(list(sources), fetcher=fetcher, skip_entry=known_entries.__contains__)
         for batch in plan_batches(documents, batch_size):
-            in_flight.append(process_batch_task.submit(batch, lake, run_id, EXTRACTOR_VERSION, reextract))
+            in_flight.append(
+                process_batch_task.submit(batch, batch.key, lake, run_id, EXTRACTOR_VERSION, reextract)
+            )
             if len(in_flight) >= max_in_flight:
                 # Prefect's as_completed works for thread, process and Dask futures alike.
                 finished = next(as_completed(in_flight))
@@ -174,7 +183,7 @@ def _markdown(summary: RunSummary) -> str:
 def task_runner_for(runner: Runner, *, workers: int | None = None, dask_address: str | None = None):
     """The Prefect task runner of a ``--runner`` choice."""
     if runner is Runner.THREAD:
-        return ThreadPoolTaskRunner(max_workers=workers or 4)
+        return ThreadPoolTaskRunner(max_workers=workers or DEFAULT_THREAD_WORKERS)
     if runner is Runner.PROCESS:
         return ProcessPoolTaskRunner(max_workers=workers)
     from prefect_dask import DaskTaskRunner  # optional extra: pip install casualty-etl[dask]
@@ -192,7 +201,7 @@ def run_etl(
     sources: Sequence[str],
     lake: str,
     *,
-    batch_size: int = 200,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     runner: Runner = Runner.THREAD,
     workers: int | None = None,
     dask_address: str | None = None,

@@ -393,3 +393,12 @@ def test_html_fragments_never_raise(pieces: list[str]) -> None:
     assert isinstance(normalise(RawDocument("fuzz", page, MediaType.HTML)), Article | Reject)
     with mock.patch.object(normalise_module, "MAX_HTML_DEPTH", 0):  # the flattening path too
         assert isinstance(normalise(RawDocument("fuzz", page, MediaType.HTML)), Article | Reject)
+
+
+@given(st.text())
+def test_normalise_text_is_idempotent(text: str) -> None:
+    """``normalise`` hashes its output without normalising it again: that is only right if this holds."""
+    from casualty_etl.model import normalise_text
+
+    once = normalise_text(text)
+    assert normalise_text(once) == once
