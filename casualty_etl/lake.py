@@ -13,6 +13,7 @@ Layout (``root`` is a local path or an fsspec URL)::
     <root>/runs/part-<hash>-<version>.parquet                              (the ledger)
     <root>/_pending/<hash>.json   commit intent, present only while a batch is being published
     <root>/_lock                  lock file of local writers
+    <root>/_lake_id               this lake's identity (a random id written once; see ``Lake.identity``)
 
 Readers (``pd.read_parquet``, pyarrow datasets) skip names starting with ``.`` or ``_``. A plain
 ``pd.read_parquet("<root>/figures")`` gives category-like columns as categoricals, counts as ``Int64``,
@@ -82,6 +83,7 @@ from schemas import RunsSchema, TableName
 
 PENDING_DIR = "_pending"
 LOCK_FILE = "_lock"
+IDENTITY_FILE = "_lake_id"
 TEMP_SUFFIX = ".tmp"
 #: Order in which a batch's files are renamed into place: articles after their figures, so an article
 #: that counts as known always has its figures stored; the ledger row last.
@@ -406,6 +408,17 @@ class Lake:
         no batch commit and no sweep runs while it is held."""
         with self._storage.lock(self.lock_timeout):
             yield
+
+    def identity(self) -> str:
+        """A random id written into the lake the first time it is asked for, then read back: a lake
+        deleted and made again has a new identity. Caches of finished batches (the flow's) are keyed on
+        it, so they never outlive the lake they describe."""
+        if self._storage.exists(IDENTITY_FILE):
+            return self._storage.read(IDENTITY_FILE).decode("ascii").strip()
+        with self._storage.lock(self.lock_timeout):
+            if not self._storage.exists(IDENTITY_FILE):
+                self._storage.write(IDENTITY_FILE, uuid.uuid4().hex.encode("ascii"))
+            return self._storage.read(IDENTITY_FILE).decode("ascii").strip()
 
     def articles_committed_by(self, run_id: str, batch_key: str) -> set[str]:
         """Ids of the articles that ``run_id`` has already committed for ``batch_key`` (empty if none),

@@ -89,6 +89,20 @@ class BatchSummary:
     files_written: int
     seconds: float
 
+    def as_already_stored(self) -> BatchSummary:
+        """This summary as a later run sees the same batch: everything already in the lake."""
+        return BatchSummary(
+            batch_key=self.batch_key,
+            documents=self.documents,
+            articles_written=0,
+            articles_known=self.articles_written + self.articles_known,
+            figures_written=0,
+            figures_by_category=(),
+            rejects_by_reason=(),
+            files_written=0,
+            seconds=0.0,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:

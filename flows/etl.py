@@ -7,8 +7,11 @@ server stalls on thousands of task runs (see NOTES-stack). At most ``max_in_flig
 are in memory at once, so memory stays flat however large the sources are.
 
 Retries apply to transient I/O errors only (a lake lock timeout, a full or busy filesystem);
-a bug or bad data is not retried. Re-running after a crash is safe without any Prefect cache:
-the lake skips articles it already holds and a retried batch replaces its own files.
+a bug or bad data is not retried. A finished batch is cached by Prefect under its content key,
+the lake's identity (``Lake.identity``), the extractor version and ``reextract``: a re-run after a
+crash skips it without reading or extracting anything, and a deleted lake invalidates every entry.
+Correctness never depends on the cache: the lake itself skips articles it already holds, and a
+retried batch replaces its own files.
 
 Deliberately not here: what a batch does (``casualty_etl.pipeline``), CLI output (``cli``).
 """
@@ -26,6 +29,7 @@ from typing import Any
 import prefect.runtime.task_run
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import INPUTS
 from prefect.context import get_run_context
 from prefect.futures import as_completed
 from prefect.logging.handlers import APILogHandler
@@ -59,6 +63,10 @@ _TRANSIENT = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
 _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EBUSY, errno.ENOSPC, errno.ESTALE})
 
 
+#: The name Prefect gives the state of a task run answered from the cache.
+CACHED = "Cached"
+
+
 def transient_only(task_, task_run, state) -> bool:
     """Retry a batch only when it failed on an I/O hiccup, not on a bug or bad data."""
     try:
@@ -72,18 +80,32 @@ def transient_only(task_, task_run, state) -> bool:
     return False
 
 
+#: A finished batch's cache key: its content key, where it was written (the lake's root and its
+#: identity), by which extractor and in which mode; never the documents themselves (hashing them
+#: would cost as much as reading them) nor the run.
+BATCH_CACHE = INPUTS - "batch" - "run_id"
+
+
 @task(
     name="process-batch",
     retries=2,
     retry_delay_seconds=[1, 5],
     retry_condition_fn=transient_only,
     task_run_name="batch-{batch_key}",
-    persist_result=False,
+    cache_policy=BATCH_CACHE,
+    persist_result=True,  # caching needs it; the result is a BatchSummary of a few hundred bytes
 )
 def process_batch_task(
-    batch: Batch, batch_key: str, lake_root: str, run_id: str, extractor_version: str, reextract: bool
+    batch: Batch,
+    batch_key: str,
+    lake_root: str,
+    lake_id: str,
+    run_id: str,
+    extractor_version: str,
+    reextract: bool,
 ) -> BatchSummary:
-    """``batch_key`` is ``batch.key``, apart so that the run's name never needs the batch itself."""
+    """``batch_key`` is ``batch.key``, apart so that the run's name and the cache key never need
+    the batch itself; ``lake_id`` is ``Lake(lake_root).identity()``."""
     return process_batch(
         batch,
         lake_root,
@@ -124,17 +146,22 @@ def etl(
 
     def collect(done_future) -> None:
         summary = done_future.result()
+        if done_future.state.name == CACHED:  # finished by an earlier run
+            summary = summary.as_already_stored()
         summaries.append(summary)
         if _progress_listener is not None:
             _progress_listener(summary)
 
     settings = FetchSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in (fetch or {}).items()})
     known_entries = set() if reextract else store.known_entry_ids()
+    lake_id = store.identity()
     with Fetcher(settings.to_policy()) as fetcher:
         documents = iter_documents(list(sources), fetcher=fetcher, skip_entry=known_entries.__contains__)
         for batch in plan_batches(documents, batch_size):
             in_flight.append(
-                process_batch_task.submit(batch, batch.key, lake, run_id, EXTRACTOR_VERSION, reextract)
+                process_batch_task.submit(
+                    batch, batch.key, lake, lake_id, run_id, EXTRACTOR_VERSION, reextract
+                )
             )
             if len(in_flight) >= max_in_flight:
                 # Prefect's as_completed works for thread, process and Dask futures alike.
