@@ -96,39 +96,54 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-class TreeSampler(threading.Thread):
-    """Peak of the summed RSS of this process and all its descendants, sampled from /proc."""
+class TreeSampler:
+    """Peak of the summed RSS of a process and all its descendants, sampled from /proc every
+    ``interval`` seconds by a child process (``--sample-tree``), so that sampling takes no CPU time
+    or GIL from the flow it measures. The sampler leaves itself out of the sums."""
 
     def __init__(self, interval: float = 0.2) -> None:
-        super().__init__(name="rss-sampler", daemon=True)
         self.interval = interval
         self.available = os.path.isdir("/proc")
         self.peak_total = self.peak_self = self.peak_children = 0.0
         self.processes_at_peak = 0
         self.max_processes = 0
-        self._stop_event = threading.Event()
+        self._child: subprocess.Popen | None = None
 
-    def run(self) -> None:
-        while self.available and not self._stop_event.is_set():
-            self.sample()
-            self._stop_event.wait(self.interval)
-
-    def sample(self) -> None:
-        me = os.getpid()
-        others = _descendants(me)
-        own = _rss_mb(me)
-        children = sum(_rss_mb(pid) for pid in others)
-        self.peak_self = max(self.peak_self, own)
-        self.peak_children = max(self.peak_children, children)
-        self.max_processes = max(self.max_processes, 1 + len(others))
-        if own + children > self.peak_total:
-            self.peak_total, self.processes_at_peak = own + children, 1 + len(others)
+    def start(self) -> None:
+        if self.available:
+            command = [sys.executable, str(Path(__file__).resolve()), "--sample-tree", str(os.getpid())]
+            command += ["--interval", str(self.interval)]
+            self._child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-        if self.available:
-            self.sample()
+        if self._child is None:
+            return
+        out, _ = self._child.communicate(input="stop\n", timeout=60)
+        peaks = json.loads(out)
+        self.peak_total, self.peak_self = peaks["total"], peaks["self"]
+        self.peak_children, self.processes_at_peak = peaks["children"], peaks["processes_at_peak"]
+        self.max_processes = peaks["max_processes"]
+
+
+def _sample_tree(root: int, interval: float) -> int:
+    """The sampler child: sample until a line arrives on stdin, then print the peaks as JSON."""
+    me = os.getpid()
+    peaks = {"total": 0.0, "self": 0.0, "children": 0.0, "processes_at_peak": 0, "max_processes": 0}
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+    while True:
+        others = [pid for pid in _descendants(root) if pid != me]
+        own, children = _rss_mb(root), sum(_rss_mb(pid) for pid in others)
+        peaks["self"] = max(peaks["self"], own)
+        peaks["children"] = max(peaks["children"], children)
+        peaks["max_processes"] = max(peaks["max_processes"], 1 + len(others))
+        if own + children > peaks["total"]:
+            peaks["total"], peaks["processes_at_peak"] = own + children, 1 + len(others)
+        if stop.is_set():
+            break
+        stop.wait(interval)
+    print(json.dumps(peaks), flush=True)
+    return 0
 
 
 # --- Prefect records ------------------------------------------------------------------------------------
@@ -341,7 +356,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", default="0")
     ap.add_argument("--size", type=int, default=4096, help="approximate bytes per article")
     ap.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)  # used for --also
+    ap.add_argument("--sample-tree", type=int, help=argparse.SUPPRESS)  # the RSS sampler child
+    ap.add_argument("--interval", type=float, default=0.2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.sample_tree:
+        return _sample_tree(a.sample_tree, a.interval)
 
     print(f"casualty-etl flow benchmark; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs", flush=True)
     if a.also:
