@@ -16,14 +16,14 @@ import re
 from casualty_etl.lexicon import Lexicon
 
 _LINE_RE = re.compile(r"[^\n]*\S[^\n]*")
-# Every boundary starts with its line break or sentence mark, so the regex engine skips to those
-# characters at C speed. Group ``mark``: a sentence mark followed by space and a capital, digit
-# or quote; group ``glued``: text that lost the space after a full stop ("Afghanistan.They",
-# "15.Twenty"), a boundary only after a lower-case letter, digit or bracket (checked in Python).
+# Every boundary starts with its line break or sentence mark, and the pattern opens with that
+# character class, so the regex engine skips to those characters at C speed. After a mark: space
+# and then a capital, digit or quote (a ``mark`` boundary); or, in text that lost the space after a
+# full stop ("Afghanistan.They", "15.Twenty"), directly a capitalised word (a ``glued`` boundary,
+# one character long, valid only after a lower-case letter, digit or bracket: checked in Python).
 _BOUNDARY_RE = re.compile(
-    r"(?P<newline>\n+)"
-    r"|(?P<mark>[.!?])[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
-    r"|(?P<glued>[.!?])(?=[A-Z][a-z])"
+    r"[\n.!?](?:(?<=\n)\n*"
+    r"|(?<=[.!?])(?:[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])|(?=[A-Z][a-z])))"
 )
 _BEFORE_GLUED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789)")
 
@@ -36,12 +36,13 @@ def split_sentences(
     spans: list[tuple[int, int]] = []
     start = begin
     for m in _BOUNDARY_RE.finditer(text, begin, stop):
-        kind = m.lastgroup
-        if kind == "newline":
-            end = m.start()
+        mark = m.start()
+        if text[mark] == "\n":
+            end = mark
         else:
-            end = m.start() + 1  # the sentence keeps its mark
-            if kind == "glued" and (end < start + 2 or text[end - 2] not in _BEFORE_GLUED):
+            end = mark + 1  # the sentence keeps its mark
+            glued = m.end() == end
+            if glued and (end < start + 2 or text[end - 2] not in _BEFORE_GLUED):
                 continue
             word = _abbreviation_before(text, start, end)
             if word is not None and (word in lexicon.abbreviations or len(word) == 1):
