@@ -173,7 +173,9 @@ def normalise_text(text: str) -> str:
 
     Offsets of figures refer to this form; ``article_id`` hashes it.
     """
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # ASCII is already in NFC
+        text = unicodedata.normalize("NFC", text)
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n")
 

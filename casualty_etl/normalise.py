@@ -121,6 +121,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # C0 controls other than tab, newline, form feed and carriage return, plus DEL.
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 _CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")  # the C1 controls U+0080-U+009F in UTF-8
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]{1,40})""", re.I)
 # Non-ASCII characters that ordinary Western text in cp1252 is made of besides letters and digits.
 _TEXTY_SYMBOLS = frozenset("€£¥©®°±×÷§¶·µ™")
@@ -174,10 +175,20 @@ def decode_bytes(data: bytes, *, html: bool = False) -> Decoded | DecodeFailure:
     return Decoded(text, "cp1252")
 
 
+def _has_control_chars(text: str) -> bool:
+    """Whether ``text`` holds a character of ``_CONTROL_CHARS_RE``, checked on its UTF-8 bytes (C0
+    controls and DEL are single bytes, C1 controls are 0xC2 0x80-0x9F): several times faster than
+    the regex on the text."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return True
+    return b"\xc2" in data and _C1_UTF8_RE.search(data) is not None
+
+
 def _binary_text(text: str) -> DecodeFailure | None:
     if "\x00" in text:
         return DecodeFailure(Reason.BINARY, f"NUL character at offset {text.index(chr(0))}")
-    if text:
+    if text and _has_control_chars(text):
         controls = len(text) - len(_CONTROL_CHARS_RE.sub("", text))
         if controls / len(text) > MAX_CONTROL_RATIO:
             return DecodeFailure(Reason.BINARY, f"{controls} control characters in {len(text)}")
@@ -777,7 +788,9 @@ def normalise(raw: RawDocument, *, max_chars: int = DEFAULT_MAX_CHARS) -> Articl
         return _reject(raw, Reason.TOO_LARGE, f"{len(body)} characters, limit {max_chars}")
     if not body.strip():
         return _reject(raw, Reason.EMPTY, "no text")
-    body = _CONTROL_CHARS_RE.sub("", body.replace("\f", "\n"))
+    body = body.replace("\f", "\n")
+    if _has_control_chars(body):  # most texts have none
+        body = _CONTROL_CHARS_RE.sub("", body)
 
     meta = _HtmlMeta()
     if raw.media_type is MediaType.HTML:

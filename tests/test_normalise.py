@@ -402,3 +402,11 @@ def test_normalise_text_is_idempotent(text: str) -> None:
 
     once = normalise_text(text)
     assert normalise_text(once) == once
+
+
+@given(st.text())
+def test_control_character_check_agrees_with_the_pattern(text: str) -> None:
+    """The fast byte-level check must say exactly what the control-character regex says."""
+    assert normalise_module._has_control_chars(text) == (
+        normalise_module._CONTROL_CHARS_RE.search(text) is not None
+    )
