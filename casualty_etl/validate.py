@@ -28,7 +28,6 @@ from schemas import (
     DATAFRAME_CHECK_COLUMNS,
     SHA256_HEX_PATTERN,
     ArticlesSchema,
-    FiguresSchema,
     FiguresWithTextSchema,
     RejectsSchema,
     TableName,
@@ -283,9 +282,10 @@ def validate_frames(
             )
         )
         subjects.append(_figure_subject(to_check, failure.row))
-    valid_figures = FiguresSchema.validate(
-        valid_with_text.drop(columns=list(ARTICLE_TEXT_COLUMNS)).reset_index(drop=True)
-    )
+    # FiguresWithTextSchema extends FiguresSchema: every figures check has run on these rows and
+    # the columns are coerced, so dropping the article columns leaves valid figures (validating them
+    # again cost a quarter of the batch's validation time).
+    valid_figures = valid_with_text.drop(columns=list(ARTICLE_TEXT_COLUMNS)).reset_index(drop=True)
 
     raised = rejects_frame(
         new_rejects,
@@ -293,13 +293,20 @@ def validate_frames(
         extractor_version=frames.extractor_version,
         subject_ids=subjects,
     )
-    upstream = RejectsSchema.validate(frames.rejects.reset_index(drop=True))
-    all_rejects = pd.concat([upstream, raised], ignore_index=True).drop_duplicates("reject_id")
+    if frames.rejects.empty and raised.empty:  # the usual batch: nothing to validate (a fixed 30 ms)
+        all_rejects = raised
+    else:
+        upstream = RejectsSchema.validate(frames.rejects.reset_index(drop=True))
+        all_rejects = RejectsSchema.validate(
+            pd.concat([upstream, raised], ignore_index=True)
+            .drop_duplicates("reject_id")
+            .reset_index(drop=True)
+        )
     return ValidationResult(
         valid=Frames(
             articles=valid_articles.reset_index(drop=True),
             figures=valid_figures,
-            rejects=RejectsSchema.validate(all_rejects.reset_index(drop=True)),
+            rejects=all_rejects,
             extractor_version=frames.extractor_version,
             ingested_at=frames.ingested_at,
         ),
