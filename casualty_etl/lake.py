@@ -46,6 +46,7 @@ Deliberately not here: validation of the data (``casualty_etl.validate``), Prefe
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -76,6 +77,7 @@ from casualty_etl.tables import (
     TableSpec,
     empty_frame,
     frame_from_arrow,
+    model_dtypes,
     to_arrow,
     typed_frame,
 )
@@ -307,9 +309,21 @@ def _utc_timestamp(moment: datetime | str | pd.Timestamp) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+@functools.cache
+def _model_dtypes(table: TableName) -> tuple[tuple[str, object], ...]:
+    return tuple(model_dtypes(TABLES[table].model).items())
+
+
 def _conforming(table: TableName, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame coerced to its model, checking the schema only (columns, dtypes): the data checks
-    already ran in ``validate_frames``, this guards against frames that did not come from there."""
+    already ran in ``validate_frames``, this guards against frames that did not come from there.
+    A frame whose columns and dtypes are already the model's (every validated one) is returned as
+    it is, without pandera's fixed cost of about 20 ms a table."""
+    expected = _model_dtypes(table)
+    if tuple(frame.columns) == tuple(name for name, _ in expected) and all(
+        frame[name].dtype == dtype for name, dtype in expected
+    ):
+        return frame
     try:
         with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
             return TABLES[table].model.validate(frame, lazy=False)
