@@ -167,6 +167,18 @@ class _Sentence:
                     return inner  # "300 households (1,100 people) were evacuated": an appositive
                 j = close + 1
                 continue
+            if word in lw.appositive_dashes:
+                close = self._closing_dash(j)
+                if close is not None:
+                    inner = self.quantity_at.get(j + 1)
+                    if inner is not None:
+                        return inner  # "7,200 people — about 1,400 families — were forced out"
+                    j = close + 1  # "12 people — most of them children — were killed"
+                    continue
+                if q.start > 0 and self.lows[q.start - 1] in lw.appositive_dashes:
+                    j += 1  # the dash closing the inserted phrase that holds this number
+                    continue
+                return None
             if word == ",":
                 skip_to = self._comma_skip(j)
                 if skip_to is None:
@@ -220,6 +232,16 @@ class _Sentence:
             or self.lex.victims.match(self.lows, cue.end) is not None
             or self.lex.qualifiers_before.match(self.lows, cue.end) is not None
         )
+
+    def _closing_dash(self, j: int) -> int | None:
+        """The dash closing the inserted phrase opened by the dash at ``j``, if it comes soon."""
+        lw = self.link_words
+        for m in range(j + 1, min(self.n, j + 14)):
+            if self.lows[m] in lw.appositive_dashes:
+                return m
+            if self.lows[m] in lw.hard_breaks:
+                return None
+        return None
 
     def _closing_paren(self, j: int) -> int | None:
         for m in range(j + 1, min(self.n, j + 12)):
@@ -300,6 +322,76 @@ class _Sentence:
                 if self.lows[j] in lw.hard_breaks or (j in self.cue_at and j != cue.end):
                     break
         return found
+
+    # ------------------------------------------------------------------ parts
+    def is_participle_part(self, link: Link, before: Link) -> bool:
+        """ "The gunman shot seven people, killing two": a cue opening a clause after a comma, whose
+        number is smaller than a combined count just before it, names a part of that count."""
+        cue = link.cue
+        return (
+            link.kind is LinkKind.BEFORE
+            and cue is not None
+            and cue.start > 0
+            and self.lows[cue.start - 1] == ","
+            and before.category is Category.CASUALTIES
+            and link.category in (Category.KILLED, Category.INJURED)
+            and before.quantity.end <= cue.start
+            and link.quantity.value < before.quantity.value
+        )
+
+    def said_fatal(self, q: Quantity) -> bool:
+        """A manner word such as "fatally" within a few words after the number."""
+        lw = self.link_words
+        for j in range(q.end, min(self.n, q.end + 4)):
+            if self.lows[j] in lw.fatal_manner:
+                return True
+            if self.lows[j] in lw.hard_breaks or j in self.quantity_at:
+                return False
+        return False
+
+    def list_whole(self, q: Quantity, earlier: list[Link]) -> Link | None:
+        """The figure a colon after it opens a list for, when ``q`` is an item of that list:
+        followed by a place preposition or a person noun, with no other break since the colon."""
+        lw = self.link_words
+        follows = self.lows[q.end] if q.end < self.n else ""
+        if follows not in lw.list_part_followers and self.lex.victims.match(self.lows, q.end) is None:
+            return None
+        j = q.start - 1
+        while j >= 0 and self.lows[j] not in lw.list_colons:
+            if self.lows[j] in lw.hard_breaks:
+                return None
+            j -= 1
+        if j < 0:
+            return None
+        wholes = [link for link in earlier if link.end <= j and not link.breakdown]
+        return wholes[-1] if wholes else None
+
+    def is_gapped_sibling(self, q: Quantity, before: Link) -> bool:
+        """ "40 dead in Amsa and 12 in Tebo": a number that repeats the shape of the figure before it
+        (both followed by a place preposition) without repeating its cue."""
+        lw = self.link_words
+        followers = lw.list_part_followers
+        if q.end >= self.n or self.lows[q.end] not in followers or before.end >= self.n:
+            return False
+        if self.lows[before.end] not in followers or q.start - before.end > _GAPPED_MAX_TOKENS:
+            return False
+        return not any(
+            self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
+            for j in range(before.end, q.start)
+        )
+
+    def cue_parts(self, cue: CueMatch) -> list[Category]:
+        """The categories of the single-word cues inside a cue phrase, in order, when there are
+        several different ones ("killed and injured" -> killed, injured)."""
+        parts: list[Category] = []
+        for j in range(cue.start, cue.end):
+            hit = self.lex.cues.match(self.lows[j : j + 1], 0)
+            if hit is None or not hit[1]:
+                continue
+            category = hit[1][0].category
+            if category is not Category.CASUALTIES and category not in parts:
+                parts.append(category)
+        return parts if len(parts) >= 2 else []
 
     # ------------------------------------------------------------------ filters
     def is_hypothetical_or_negated(self, link: Link) -> bool:
@@ -394,6 +486,10 @@ class _Sentence:
         return q.start > 0 and self.link_words.coordinators.match_ending(self.lows, q.start) is not None
 
 
+#: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
+_GAPPED_MAX_TOKENS = 8
+
+
 def choose_link(candidates: list[Link]) -> Link | None:
     """Resolve competing links of one quantity: a cue of higher lexicon priority wins (the
     resultative "shot three people to death"); then the closest cue; at equal distance a cue
@@ -483,10 +579,14 @@ def link_sentence(
             if names_a_part and link.kind is not LinkKind.BREAKDOWN and last is not None:
                 link = replace(link, breakdown=True)
                 links[k] = link
+            elif last_here is not None and sentence.is_participle_part(link, last_here):
+                link = replace(link, breakdown=True, rule_ids=link.rule_ids + ("link.participle_part",))
+                links[k] = link
             last = last_here = link
             continue
         if last is None or q.weak:
             continue
+        listed_in = sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])
         if last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = replace(
@@ -506,11 +606,31 @@ def link_sentence(
                 breakdown=True,
                 rule_ids=("link.breakdown",) + last.rule_ids[1:],
             )
+            if sentence.said_fatal(q) and last.category in (Category.CASUALTIES, Category.INJURED):
+                # "killed or injured 50 people, 12 of them fatally": that part is the dead
+                links[k] = replace(
+                    links[k], category=Category.KILLED, rule_ids=links[k].rule_ids + ("link.fatally",)
+                )
+        elif listed_in is not None:
+            # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"
+            links[k] = replace(
+                listed_in,
+                quantity=q,
+                kind=LinkKind.BREAKDOWN,
+                cue=None,
+                breakdown=True,
+                rule_ids=("link.list_part",) + listed_in.rule_ids[1:],
+            )
         elif (
             last_here is not None
             and sentence.coordinated_before(q)
-            and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
-            and last_here.quantity.end >= q.start - 3
+            and (
+                (
+                    last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
+                    and last_here.quantity.end >= q.start - 3
+                )
+                or sentence.is_gapped_sibling(q, last_here)
+            )
         ):
             links[k] = replace(
                 last_here,
@@ -522,4 +642,29 @@ def link_sentence(
         else:
             continue
         last = last_here = links[k]
-    return [links[k] for k in sorted(links)]
+    ordered = [links[k] for k in sorted(links)]
+    if lexicon.linking.respectively.intersection(lows):
+        ordered = _distribute_respectively(ordered, sentence)
+    return ordered
+
+
+def _distribute_respectively(links: list[Link], sentence: _Sentence) -> list[Link]:
+    """ "Seven and 15 people were killed and injured, respectively": the categories of the single
+    cues inside one combined cue go to its numbers in order. Left as they are unless there is
+    exactly one such cue and as many numbers linked to its category as it has parts."""
+    combined = []
+    for cue in sentence.cues:
+        parts = sentence.cue_parts(cue)
+        if len(parts) >= 2:
+            combined.append((cue, parts))
+    if len(combined) != 1:
+        return links
+    cue, parts = combined[0]
+    whole = cue.rules[0].category
+    shared = [i for i, link in enumerate(links) if link.category is whole and not link.breakdown]
+    if len(shared) != len(parts):
+        return links
+    out = list(links)
+    for i, category in zip(shared, parts, strict=True):
+        out[i] = replace(out[i], category=category, rule_ids=out[i].rule_ids + ("link.respectively",))
+    return out

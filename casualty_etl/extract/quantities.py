@@ -264,6 +264,11 @@ def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantit
         if tokens[i].kind is not Kind.DIGITS and lows[i] not in starts:
             i += 1
             continue
+        repeated = _repeated_quantity(tokens, lows, i, found, lexicon) if found else None
+        if repeated is not None:
+            found.append(repeated)
+            i = repeated.end
+            continue
         quantity = _read_quantity(tokens, lows, i, lexicon)
         if quantity is None:
             i += 1
@@ -272,6 +277,26 @@ def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantit
             found.append(quantity)
         i = quantity.end
     return found
+
+
+def _repeated_quantity(
+    tokens: tuple[Token, ...], lows: list[str], i: int, found: list[Quantity], lexicon: Lexicon
+) -> Quantity | None:
+    """ "Six were killed and as many injured": a phrase that repeats the number before it, when a
+    cue, a person noun or an auxiliary follows ("as many were hurt"; not "as many as 40")."""
+    hit = lexicon.numbers.repeat_previous.match(lows, i)
+    if hit is None:
+        return None
+    end = i + hit[0]
+    if end >= len(tokens) or not (
+        lexicon.cues.match(lows, end) is not None
+        or lexicon.victims.match(lows, end) is not None
+        or lows[end] in lexicon.linking.auxiliaries
+    ):
+        return None
+    before = found[-1]
+    rules = ("number.repeated",)
+    return Quantity(i, end, before.value, before.lower, before.upper, before.qualifier, None, False, rules)
 
 
 def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon) -> Quantity | None:

@@ -151,6 +151,7 @@ class NumberWords:
     weak_pronoun_before: frozenset[str]
     weak_words: frozenset[tuple[str, ...]]
     decade_suffixes: frozenset[str]
+    repeat_previous: PhraseTable[bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,11 @@ class Linking:
     partitive_openers: PhraseTable[bool]
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
+    appositive_dashes: frozenset[str]
+    list_colons: frozenset[str]
+    list_part_followers: frozenset[str]
+    respectively: frozenset[str]
+    fatal_manner: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,6 +562,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "weak_pronoun_before",
             "weak_words",
             "decade_suffixes",
+            "repeat_previous",
         },
     )
     numbers = NumberWords(
@@ -575,6 +582,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         weak_words=frozenset(
             _key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])
         ),
+        repeat_previous=_flag_table("numbers.repeat_previous", num["repeat_previous"]),
     )
 
     qual = data["qualifiers"]
@@ -628,6 +636,11 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "partitive_openers",
             "partitive",
             "cancel_by_category",
+            "appositive_dashes",
+            "list_colons",
+            "list_part_followers",
+            "respectively",
+            "fatal_manner",
         },
     )
     linking = Linking(
@@ -654,6 +667,11 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         partitive_openers=_flag_table("linking.partitive_openers", link["partitive_openers"]),
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
+        appositive_dashes=_word_set("linking.appositive_dashes", link["appositive_dashes"]),
+        list_colons=_word_set("linking.list_colons", link["list_colons"]),
+        list_part_followers=_word_set("linking.list_part_followers", link["list_part_followers"]),
+        respectively=_word_set("linking.respectively", link["respectively"]),
+        fatal_manner=_word_set("linking.fatal_manner", link["fatal_manner"]),
     )
 
     ctx = data["context"]
