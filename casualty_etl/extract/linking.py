@@ -416,16 +416,20 @@ class _Sentence:
             after = cue.end
             if any(rule.yields for rule in cue.rules):
                 after = min(self.n, cue.end + 3)
-            window = [*range(before, q.start), *range(q.end, cue.start), *range(cue.end, after)]
+            window = [*range(before, q.start), *range(q.end, cue.start)]
+            # After a noun cue, a negation belongs to another verb ("25,000 IDPs do not have
+            # shelter"); a projection or a cancelling verb still counts ("8,000 refugees returned").
+            after_noun = range(cue.end, after)
         else:
             window = range(max(0, cue.start - lw.projection_window), cue.start)
             if link.kind is LinkKind.TOLL:
                 window = range(window.start, q.start)
+            after_noun = range(0)
         cancel = lw.cancel_by_category.get(link.category)
-        for j in window:
+        for j in (*window, *after_noun):
             if j not in self.in_quantity and (
                 lw.projection_before.match(self.lows, j)
-                or self.lows[j] in lw.negation_before
+                or (self.lows[j] in lw.negation_before and j not in after_noun)
                 or (cancel is not None and cancel.match(self.lows, j))
             ):
                 return True

@@ -436,8 +436,10 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         return False
     if q.start > 0:
         prev = tokens[q.start - 1]
-        # "G20", "F-16", "-5": glued to a word or a minus sign.
-        if prev.end == first.start and (prev.kind is Kind.WORD or prev.text in "-\u2212+#/:."):
+        # "G20", "F-16", "-5": glued to a word or a minus sign (a preposition that lost its space,
+        # "with14,593 households", is no model name).
+        glued_word = prev.kind is Kind.WORD and before not in lexicon.linking.prepositions
+        if prev.end == first.start and (glued_word or prev.text in "-\u2212+#/:."):
             return False
     if q.end < n:
         nxt = lows[q.end]
