@@ -85,6 +85,14 @@ class Link:
         return max(self.quantity.end, self.cue.end) if self.cue else self.quantity.end
 
 
+def _derived(source: Link, q: Quantity, kind: LinkKind, *, rule: str | None = None, **changes: bool) -> Link:
+    """A link of ``q`` that borrows ``source``'s category and cue rule without a cue of its own
+    (coordinated numbers, parts, earlier tolls); ``rule`` (default ``link.<kind>``) replaces the
+    link rule id, ``changes`` sets flags such as ``breakdown``."""
+    rule_ids = (rule or f"link.{kind.value}",) + source.rule_ids[1:]
+    return replace(source, quantity=q, kind=kind, cue=None, rule_ids=rule_ids, **changes)
+
+
 def _link(q: Quantity, cue: CueMatch, rule: CueRule, kind: LinkKind, distance: int) -> Link:
     return Link(
         q,
@@ -558,14 +566,7 @@ def link_sentence(
             q = quantities[k]
             is_part = sentence.is_partitive(q.end, quantities[pending[k]].start)
             kind = LinkKind.BREAKDOWN if is_part else LinkKind.COORDINATED
-            links[k] = replace(
-                target,
-                quantity=q,
-                kind=kind,
-                cue=None,
-                breakdown=is_part,
-                rule_ids=(f"link.{kind.value}",) + target.rule_ids[1:],
-            )
+            links[k] = _derived(target, q, kind, breakdown=is_part)
     # Parts of another figure, and numbers coordinated after an active verb.
     last: Link | None = previous
     last_here: Link | None = None  # the last link of this sentence (token indices comparable)
@@ -593,23 +594,9 @@ def link_sentence(
         listed_in = sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])
         if last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
-            links[k] = replace(
-                last_here,
-                quantity=q,
-                kind=LinkKind.EARLIER,
-                cue=None,
-                superseded=True,
-                rule_ids=("link.earlier",) + last_here.rule_ids[1:],
-            )
+            links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)
         elif sentence.breakdown_before(q) or sentence.breakdown_after(q):
-            links[k] = replace(
-                last,
-                quantity=q,
-                kind=LinkKind.BREAKDOWN,
-                cue=None,
-                breakdown=True,
-                rule_ids=("link.breakdown",) + last.rule_ids[1:],
-            )
+            links[k] = _derived(last, q, LinkKind.BREAKDOWN, breakdown=True)
             if sentence.said_fatal(q) and last.category in (Category.CASUALTIES, Category.INJURED):
                 # "killed or injured 50 people, 12 of them fatally": that part is the dead
                 links[k] = replace(
@@ -617,14 +604,7 @@ def link_sentence(
                 )
         elif listed_in is not None:
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"
-            links[k] = replace(
-                listed_in,
-                quantity=q,
-                kind=LinkKind.BREAKDOWN,
-                cue=None,
-                breakdown=True,
-                rule_ids=("link.list_part",) + listed_in.rule_ids[1:],
-            )
+            links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
         elif (
             last_here is not None
             and sentence.coordinated_before(q)
@@ -636,13 +616,7 @@ def link_sentence(
                 or sentence.is_gapped_sibling(q, last_here)
             )
         ):
-            links[k] = replace(
-                last_here,
-                quantity=q,
-                kind=LinkKind.COORDINATED,
-                cue=None,
-                rule_ids=("link.coordinated",) + last_here.rule_ids[1:],
-            )
+            links[k] = _derived(last_here, q, LinkKind.COORDINATED)
         else:
             continue
         last = last_here = links[k]
