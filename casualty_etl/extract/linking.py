@@ -17,6 +17,8 @@ A quantity is linked by one of these rules (ids in ``Link.rule_ids``):
   three civilians were killed", "killing 35 children and seven adults").
 - ``link.earlier``: the number is an earlier toll that a toll before it corrects ("rose to 19
   from 11", "up from 51"); it takes that toll's category and status superseded.
+- ``link.revised``: the number is a new value of the figure just before it ("reported four dead
+  but later revised the figure to seven"); that figure becomes superseded.
 - ``link.breakdown``: the number is a part of another figure ("including five children",
   "seven of them children", "two of the 12 killed"); it takes that figure's category.
 
@@ -61,6 +63,7 @@ class LinkKind(StrEnum):
     COORDINATED = "coordinated"
     BREAKDOWN = "breakdown"
     EARLIER = "earlier"
+    REVISED = "revised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +453,9 @@ class _Sentence:
             return True
         return q.start > 0 and lw.not_victims_before.match_ending(self.lows, q.start) is not None
 
+    def revises_the_figure_before(self, q: Quantity) -> bool:
+        return self.link_words.toll_references.match_ending(self.lows, q.start) is not None
+
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
 
@@ -570,6 +576,12 @@ def link_sentence(
     # Parts of another figure, and numbers coordinated after an active verb.
     last: Link | None = previous
     last_here: Link | None = None  # the last link of this sentence (token indices comparable)
+
+    def supersede(earlier: Link) -> None:
+        for i, link in links.items():
+            if link is earlier:
+                links[i] = replace(link, superseded=True)
+
     # "Of the 40 injured, six are in critical condition": the opening number is the whole, the rest parts.
     opener = lexicon.linking.partitive_openers.match(lows, 0)
     whole = quantities[0] if opener is not None and quantities[0].start == opener[0] else None
@@ -578,6 +590,9 @@ def link_sentence(
             links[k] = replace(links[k], breakdown=True)
         if k in links:
             link = links[k]
+            if last_here is not None and last_here.category is link.category:
+                if sentence.revises_the_figure_before(q):  # "... later revised the death toll to 7"
+                    supersede(last_here)
             names_a_part = sentence.breakdown_before(q) or (
                 link.cue is not None and any(rule.part for rule in link.cue.rules)
             )
@@ -592,7 +607,11 @@ def link_sentence(
         if last is None or q.weak:
             continue
         listed_in = sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])
-        if last_here is not None and sentence.earlier_toll_before(q):
+        if last_here is not None and sentence.revises_the_figure_before(q):
+            # "reported four dead but later revised the figure to seven"
+            supersede(last_here)
+            links[k] = _derived(last_here, q, LinkKind.REVISED)
+        elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)
         elif sentence.breakdown_before(q) or sentence.breakdown_after(q):

@@ -180,6 +180,7 @@ class Linking:
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
     appositive_dashes: frozenset[str]
+    toll_references: PhraseTable[bool]
     list_colons: frozenset[str]
     list_part_followers: frozenset[str]
     respectively: frozenset[str]
@@ -637,6 +638,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "partitive",
             "cancel_by_category",
             "appositive_dashes",
+            "toll_references",
             "list_colons",
             "list_part_followers",
             "respectively",
@@ -668,6 +670,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
         appositive_dashes=_word_set("linking.appositive_dashes", link["appositive_dashes"]),
+        toll_references=_flag_table("linking.toll_references", link["toll_references"]),
         list_colons=_word_set("linking.list_colons", link["list_colons"]),
         list_part_followers=_word_set("linking.list_part_followers", link["list_part_followers"]),
         respectively=_word_set("linking.respectively", link["respectively"]),
