@@ -71,9 +71,10 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
         cues = find_cues(lows, lexicon)
         if not cues and previous is None:
             continue  # nothing to link a number to: no need to read the numbers
-        links = link_sentence(tokens, lows, find_quantities(tokens, lexicon), cues, lexicon, previous)
+        quantities = find_quantities(tokens, lexicon)
+        links = link_sentence(tokens, lows, quantities, cues, lexicon, previous)
         if links:
-            context = SentenceContext(text, tokens, lows, lexicon)
+            context = SentenceContext(text, tokens, lows, lexicon, quantities)
             headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
             for link in links:
                 figure = _figure(link, context.read(link), text, sentence, tokens)

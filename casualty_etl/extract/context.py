@@ -8,7 +8,9 @@ open a coordination), in a fronted adverbial that opens the sentence ("Since 19 
 to UN estimates"), anywhere in the sentence. Phrases inside the figure's own cue do not count
 ("claimed the lives of" is no claim). A breakdown link is always scope breakdown. A first-person sentence
 whose cue is active ("we killed 10 soldiers") is a claim by a party. The source is the noun
-phrase of "according to X", "X said" or "said X".
+phrase of "according to X", "X said" or "said X". A pronoun-like number with no person noun of
+its own ("both were shot dead") takes the victims of an earlier number of the same value in the
+sentence ("Two gunmen opened fire ...; both were shot dead").
 
 Deliberately not here: anything that needs other sentences (see ``merge``).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casualty_etl.extract.linking import Link, LinkKind
+from casualty_etl.extract.quantities import Quantity
 from casualty_etl.lexicon import Lexicon
 from casualty_etl.model import Scope, Status, Unit
 from casualty_etl.tokens import Kind, Token
@@ -49,8 +52,16 @@ class SentenceContext:
     """Everything of a sentence that several figures share, scanned once: scope and status phrases
     with their positions, the fronted adverbial, first person, and the attributed source."""
 
-    def __init__(self, text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> None:
+    def __init__(
+        self,
+        text: str,
+        tokens: tuple[Token, ...],
+        lows: list[str],
+        lexicon: Lexicon,
+        quantities: tuple[Quantity, ...] | list[Quantity] = (),
+    ) -> None:
         self.text = text
+        self.quantities = quantities
         self.tokens = tokens
         self.lows = lows
         self.lexicon = lexicon
@@ -65,6 +76,8 @@ class SentenceContext:
     def read(self, link: Link) -> Context:
         lexicon = self.lexicon
         victim, phrase, victim_end = _victim(link, self.text, self.tokens, self.lows, lexicon)
+        if victim is None and link.quantity.weak:
+            victim, phrase = self._antecedent_victim(link.quantity)
         unit = Unit.HOUSEHOLDS if victim == lexicon.households_victim else Unit.PEOPLE
         clause = _clause(link, self.tokens, self.lows, lexicon)
         return Context(
@@ -76,6 +89,14 @@ class SentenceContext:
             self._status(link, clause),
             self.source,
         )
+
+    def _antecedent_victim(self, q: Quantity) -> tuple[str | None, str | None]:
+        """The victims of the last earlier number of the same value followed by a person noun."""
+        for earlier in reversed([e for e in self.quantities if e.end <= q.start and e.value == q.value]):
+            hit = self.lexicon.victims.match(self.lows, earlier.end)
+            if hit is not None:
+                return hit[1], _span_text(self.text, self.tokens, earlier.end, earlier.end + hit[0])
+        return None, None
 
     def _in(self, hits: list[_Hit], start: int, end: int, skip: range = range(0)) -> set:
         return {h.value for h in hits if h.end > start and h.start < end and h.start not in skip}
