@@ -21,9 +21,7 @@ SAMPLES = REPO / "data" / "samples"
 META = SAMPLES / "_meta"
 
 #: Sample articles whose figures the extractor is known to miss (strict: a fix must move them out).
-KNOWN_MISSES = {
-    "h02-merrow-bay-cyclone": "missing 7: the cue sits after a long relative clause with 'despite'",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 pytestmark = pytest.mark.prefect
 

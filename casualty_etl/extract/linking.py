@@ -144,7 +144,10 @@ class _Sentence:
         lw = self.link_words
         j = q.end
         steps = 0
-        while j < self.n and steps <= lw.after_window:
+        window = lw.after_window
+        while j < self.n and steps <= window:
+            if self.lows[j] in lw.relative_pronouns:
+                window = lw.after_window + lw.relative_clause_window  # "fishermen who put to sea ..."
             cue = self.cue_at.get(j)
             if cue is not None:
                 return self._after_link(q, cue, steps)

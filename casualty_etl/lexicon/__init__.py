@@ -157,6 +157,8 @@ class NumberWords:
 @dataclass(frozen=True, slots=True)
 class Linking:
     after_window: int
+    relative_pronouns: frozenset[str]
+    relative_clause_window: int
     before_window: int
     toll_window: int
     toll_change_before: frozenset[str]
@@ -615,6 +617,8 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         link,
         {
             "after_window",
+            "relative_pronouns",
+            "relative_clause_window",
             "before_window",
             "toll_window",
             "toll_change_before",
@@ -647,6 +651,8 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
     )
     linking = Linking(
         after_window=_int("linking.after_window", link["after_window"]),
+        relative_pronouns=_word_set("linking.relative_pronouns", link["relative_pronouns"]),
+        relative_clause_window=_int("linking.relative_clause_window", link["relative_clause_window"]),
         before_window=_int("linking.before_window", link["before_window"]),
         toll_window=_int("linking.toll_window", link["toll_window"]),
         toll_change_before=_word_set("linking.toll_change_before", link["toll_change_before"]),
