@@ -10,7 +10,7 @@ The stages, in order (each module's docstring gives its contract):
 
 1. ``sentences.split_sentences``   text -> sentence ranges
 2. prefilter                       skip sentences without both a cue phrase and a number-like token
-   ``glued.split_glued_numbers``     "tendeaths" -> "ten deaths" (only where the text lost a space)
+   ``glued.split_glued_words``       "tendeaths" -> "ten deaths" (only where the text lost a space)
 3. ``quantities.find_quantities``  tokens -> quantities (number, qualifier, range; non-people dropped)
 4. ``linking.find_cues``           tokens -> cue phrases
 5. ``linking.link_sentence``       quantities + cues -> links (``linking.choose_link`` resolves overlaps)
@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from casualty_etl.extract.context import Context, SentenceContext
-from casualty_etl.extract.glued import split_glued_numbers
+from casualty_etl.extract.glued import split_glued_words
 from casualty_etl.extract.linking import Link, find_cues, link_sentence
 from casualty_etl.extract.merge import Mention, merge_mentions
 from casualty_etl.extract.quantities import find_quantities
@@ -39,7 +39,7 @@ _SENTENCE_ENDINGS = (".", "!", "?", '"', "\u201d", "'", "\u2019", ")")
 STAGES = (
     "sentences.split_sentences",
     "prefilter",
-    "glued.split_glued_numbers",
+    "glued.split_glued_words",
     "quantities.find_quantities",
     "linking.find_cues",
     "linking.link_sentence",
@@ -65,8 +65,8 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
             previous = None
             continue
         tokens = tokenize(sentence, offset=start)
-        if lexicon.glued_number.search(lowered, start, end):
-            tokens = split_glued_numbers(tokens, lexicon)
+        if lexicon.glued_words.search(lowered, start, end):
+            tokens = split_glued_words(tokens, lexicon)
         lows = [t.low for t in tokens]
         cues = find_cues(lows, lexicon)
         if not cues and previous is None:

@@ -438,7 +438,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         prev = tokens[q.start - 1]
         # "G20", "F-16", "-5": glued to a word or a minus sign (a preposition that lost its space,
         # "with14,593 households", is no model name).
-        glued_word = prev.kind is Kind.WORD and before not in lexicon.linking.prepositions
+        prepositions = lexicon.linking.prepositions
+        glued_word = prev.kind is Kind.WORD and first.kind is Kind.DIGITS and before not in prepositions
         if prev.end == first.start and (glued_word or prev.text in "-\u2212+#/:."):
             return False
     if q.end < n:

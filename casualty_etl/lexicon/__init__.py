@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Generic, TypeVar
@@ -220,7 +220,7 @@ class Lexicon:
     cue_prefilter: re.Pattern[str]  # where a cue phrase may start, to search in lower-cased text
     number_prefilter: re.Pattern[str]
     quantity_starts: frozenset[str]  # words that can open a quantity (number words, qualifiers, ...)
-    glued_number: re.Pattern[str]  # a spelled number run into a cue or victim word ("tendeaths")
+    glued_words: re.Pattern[str]  # two words run together ("tendeaths", "weredisplaced"), see _glued_regex
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -237,6 +237,7 @@ _TOP_KEYS = {
     "victims",
     "victim_roles",
     "context",
+    "glued_words",
 }
 
 
@@ -385,21 +386,57 @@ def _phrase_prefilter(keys: Iterable[tuple[str, ...]]) -> re.Pattern[str]:
     return re.compile(_trie_regex(sequences, _PHRASE_UNIT_RE))
 
 
-#: Shortest number word and shortest word after it that a glued pair is split into: shorter
-#: pieces ("a", "an", "men") are parts of too many ordinary words.
+#: Shortest piece a glued word is split into: shorter pieces ("a", "an", "is") are parts of too
+#: many ordinary words.
 _GLUED_MIN_LETTERS = 3
 
 
-def _glued_number_regex(numbers: Iterable[str], words: Iterable[str]) -> re.Pattern[str]:
-    """Whole lower-cased words that are a spelled number run into a cue or victim word, as text
-    that lost its spaces has them ("tendeaths", "threepeople"): group ``number`` is the number."""
-    followers = sorted({w for w in words if len(w) >= _GLUED_MIN_LETTERS and w.isalpha()})
+@dataclass(frozen=True, slots=True)
+class _GluedWords:
+    """The three kinds of words run together (see ``glued_words`` in the lexicon file)."""
+
+    numbers: tuple[str, ...]  # spelled numbers ...
+    number_followers: tuple[str, ...]  # ... run into one-word cues or person nouns
+    heads: tuple[str, ...]  # auxiliaries and adverbs ...
+    cues: tuple[str, ...]  # ... run into one-word cues, or these run into ...
+    tails: tuple[str, ...]  # ... qualifiers and prepositions
+
+    def cue_pairs(self) -> Iterator[str]:
+        """Every glued word that holds a cue and no number, spelled out (for the prefilter; a glued
+        number is found only in a sentence that another cue lets through, which keeps the
+        prefilter's regex four times smaller)."""
+        yield from (a + b for a in self.heads for b in self.cues)
+        yield from (a + b for a in self.cues for b in self.tails)
+
+
+def _glued_words(data: Any, numbers: NumberWords, cue_words: set[str], person_words: set[str]) -> _GluedWords:
+    _require_keys("glued_words", data, {"heads", "tails"})
+
+    def long(words: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted({w for w in words if len(w) >= _GLUED_MIN_LETTERS and w.isalpha()}))
+
+    return _GluedWords(
+        numbers=long((*numbers.units, *numbers.tens)),
+        number_followers=long(cue_words | person_words),
+        heads=long(_word_set("glued_words.heads", data["heads"])),
+        cues=long(cue_words),
+        tails=long(_word_set("glued_words.tails", data["tails"])),
+    )
+
+
+def _glued_regex(glued: _GluedWords) -> re.Pattern[str]:
+    """Whole lower-cased words run together from two: the named group that matched (``number``,
+    ``head`` or ``cue``) is the first piece."""
+
+    def alt(words: Iterable[str]) -> str:
+        return _trie_regex(sorted(words))
+
     return re.compile(
-        r"(?<![a-z])(?P<number>"
-        + _trie_regex(sorted(set(numbers)))
-        + r")(?:"
-        + _trie_regex(followers)
-        + r")(?![a-z])"
+        r"(?<![a-z])(?:"
+        rf"(?P<number>{alt(glued.numbers)})(?:{alt(glued.number_followers)})"
+        rf"|(?P<head>{alt(glued.heads)})(?:{alt(glued.cues)})"
+        rf"|(?P<cue>{alt(glued.cues)})(?:{alt(glued.tails)})"
+        r")(?![a-z])"
     )
 
 
@@ -693,6 +730,12 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
 
     cues, cue_rules = _cues(data["cues"], data["not_cues"])
     _check_cue_content(cues, linking)
+    glued = _glued_words(
+        data["glued_words"],
+        numbers,
+        {key[0] for key, rules in cues.entries() if rules and len(key) == 1},
+        {key[0] for key, _ in _victims(data["victims"]).entries() if len(key) == 1},
+    )
     number_words = (
         set(numbers.units)
         | set(numbers.tens)
@@ -732,12 +775,10 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         speech_verbs=_word_set("context.attribution.speech_verbs", attribution["speech_verbs"]),
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
         attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
-        cue_prefilter=_phrase_prefilter(key for key, rules in cues.entries() if rules),
-        glued_number=_glued_number_regex(
-            (word for word in (*numbers.units, *numbers.tens) if len(word) >= _GLUED_MIN_LETTERS),
-            [key[0] for key, rules in cues.entries() if rules and len(key) == 1]
-            + [key[0] for key, _ in _victims(data["victims"]).entries() if len(key) == 1],
+        cue_prefilter=_phrase_prefilter(
+            [key for key, rules in cues.entries() if rules] + [(word,) for word in glued.cue_pairs()]
         ),
+        glued_words=_glued_regex(glued),
         number_prefilter=re.compile(r"\d|\b" + _trie_regex(sorted(number_words)) + r"\b", re.IGNORECASE),
         quantity_starts=frozenset(
             number_words
