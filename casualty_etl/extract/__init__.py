@@ -83,22 +83,21 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
     return merge_mentions(mentions, lexicon.generic_victim)
 
 
-def _has_cue_start(cue_starts: list[int], start: int, end: int) -> bool:
-    k = bisect_left(cue_starts, start)
-    return k < len(cue_starts) and cue_starts[k] < end
-
-
 def _candidate_sentences(text: str, cue_starts: list[int], lexicon) -> list[tuple[int, tuple[int, int]]]:
     """(sentence index, range) of the sentences where a cue phrase may start. Lines without one are not
     split at all; the index counts every sentence of the lines before (index 0 is the first)."""
     found = []
     index = 0
+    n = len(cue_starts)
     for line_start, line_end in split_lines(text):
-        if not _has_cue_start(cue_starts, line_start, line_end):
+        k = bisect_left(cue_starts, line_start)
+        if k == n or cue_starts[k] >= line_end:
             index += 1  # at least one sentence; the exact count does not matter past the first line
             continue
         for start, end in split_sentences(text, lexicon, line_start, line_end):
-            if _has_cue_start(cue_starts, start, end):
+            while k < n and cue_starts[k] < start:  # sentences and cue starts both run left to right
+                k += 1
+            if k < n and cue_starts[k] < end:
                 found.append((index, (start, end)))
             index += 1
     return found
