@@ -250,7 +250,7 @@ class _Sentence:
     def _closing_dash(self, j: int) -> int | None:
         """The dash closing the inserted phrase opened by the dash at ``j``, if it comes soon."""
         lw = self.link_words
-        for m in range(j + 1, min(self.n, j + 14)):
+        for m in range(j + 1, min(self.n, j + _INSERTION_MAX_TOKENS)):
             if self.lows[m] in lw.appositive_dashes:
                 return m
             if self.lows[m] in lw.hard_breaks:
@@ -356,7 +356,7 @@ class _Sentence:
     def said_fatal(self, q: Quantity) -> bool:
         """A manner word such as "fatally" within a few words after the number."""
         lw = self.link_words
-        for j in range(q.end, min(self.n, q.end + 4)):
+        for j in range(q.end, min(self.n, q.end + _FATAL_MANNER_REACH)):
             if self.lows[j] in lw.fatal_manner:
                 return True
             if self.lows[j] in lw.hard_breaks or j in self.quantity_at:
@@ -509,6 +509,10 @@ class _Sentence:
 
 #: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
 _GAPPED_MAX_TOKENS = 8
+#: Longest phrase, in tokens, inserted between two dashes ("— most of them children —").
+_INSERTION_MAX_TOKENS = 14
+#: How far after a part "fatally" may stand ("12 of them fatally").
+_FATAL_MANNER_REACH = 4
 
 
 def choose_link(candidates: list[Link]) -> Link | None:
