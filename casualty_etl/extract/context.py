@@ -98,6 +98,16 @@ class SentenceContext:
                 return hit[1], _span_text(self.text, self.tokens, earlier.end, earlier.end + hit[0])
         return None, None
 
+    def _after_a_year_when(self, link: Link, clause: tuple[int, int]) -> bool:
+        """The figure's clause opens with "<year>, when" ("since 2009, when 200 people were killed")."""
+        lexicon = self.lexicon
+        lo, hi = lexicon.year_range
+        for w in range(max(clause[0], 2), link.start):
+            if self.lows[w] in lexicon.earlier_event_openers and self.lows[w - 1] == ",":
+                year = self.tokens[w - 2]
+                return year.kind is Kind.DIGITS and year.text.isdigit() and lo <= int(year.text) <= hi
+        return False
+
     def _in(self, hits: list[_Hit], start: int, end: int, skip: range = range(0)) -> set:
         return {h.value for h in hits if h.end > start and h.start < end and h.start not in skip}
 
@@ -107,7 +117,7 @@ class SentenceContext:
         found = self._in(self.scope_hits, *clause)
         if self.fronted_end is not None and link.start > self.fronted_end:
             found |= self._in(self.scope_hits, 0, self.fronted_end)
-        if Scope.OTHER_INCIDENT in found:
+        if Scope.OTHER_INCIDENT in found or self._after_a_year_when(link, clause):
             return Scope.OTHER_INCIDENT
         if Scope.CUMULATIVE in found:
             return Scope.CUMULATIVE

@@ -212,6 +212,7 @@ class Lexicon:
     generic_victim: str
     households_victim: str
     scope_words: PhraseTable[Scope]
+    earlier_event_openers: frozenset[str]
     status_words: PhraseTable[Status]
     first_person: frozenset[str]
     speech_verbs: frozenset[str]
@@ -721,7 +722,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
     )
 
     ctx = data["context"]
-    _require_keys("context", ctx, {"scope", "status", "first_person", "attribution"})
+    _require_keys("context", ctx, {"scope", "status", "first_person", "attribution", "earlier_event_openers"})
     attribution = ctx["attribution"]
     _require_keys("context.attribution", attribution, {"speech_verbs", "according_to", "max_tokens"})
 
@@ -770,6 +771,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         generic_victim=str(roles["generic"]),
         households_victim=str(roles["households"]),
         scope_words=_enum_table("context.scope", ctx["scope"], Scope),
+        earlier_event_openers=_word_set("context.earlier_event_openers", ctx["earlier_event_openers"]),
         status_words=_enum_table("context.status", ctx["status"], Status),
         first_person=_word_set("context.first_person", ctx["first_person"]),
         speech_verbs=_word_set("context.attribution.speech_verbs", attribution["speech_verbs"]),
