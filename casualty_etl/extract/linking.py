@@ -36,7 +36,7 @@ from enum import StrEnum
 from casualty_etl.extract.quantities import Quantity
 from casualty_etl.lexicon import Attach, CueRule, Lexicon
 from casualty_etl.model import Category, Subtype
-from casualty_etl.tokens import Token
+from casualty_etl.tokens import Kind, Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +394,28 @@ class _Sentence:
             for j in range(before.end, q.start)
         )
 
+    def is_parallel_sibling(self, q: Quantity, before: Link) -> bool:
+        """ "... with 352 deaths, followed by Balochistan with 241": a number after the same
+        preposition as the figure before it, and followed by nothing that could be its own noun,
+        repeats that figure's count for another place or group."""
+        lw = self.link_words
+        b = before.quantity
+        if q.start < 1 or b.start < 1 or before.end > q.start or q.start - before.end > _GAPPED_MAX_TOKENS:
+            return False
+        preposition = self.lows[q.start - 1]
+        if preposition not in lw.prepositions or preposition != self.lows[b.start - 1]:
+            return False
+        if (
+            q.end < self.n
+            and self.tokens[q.end].kind is Kind.WORD
+            and self.lows[q.end] not in lw.coordinators.first_words
+        ):
+            return False
+        return not any(
+            self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
+            for j in range(before.end, q.start)
+        )
+
     def cue_parts(self, cue: CueMatch) -> list[Category]:
         """The categories of the single-word cues inside a cue phrase, in order, when there are
         several different ones ("killed and injured" -> killed, injured)."""
@@ -507,6 +529,9 @@ class _Sentence:
         return q.start > 0 and self.link_words.coordinators.match_ending(self.lows, q.start) is not None
 
 
+#: Categories of which a part may be said to have died ("12 of them fatally").
+_WOUNDING = (Category.CASUALTIES, Category.INJURED)
+
 #: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
 _GAPPED_MAX_TOKENS = 8
 #: Longest phrase, in tokens, inserted between two dashes ("— most of them children —").
@@ -611,7 +636,8 @@ def link_sentence(
                 links[k] = link
             last = last_here = link
             continue
-        if last is None or q.weak:
+        fatal_part = last_here is not None and last_here.category in _WOUNDING and sentence.said_fatal(q)
+        if last is None or (q.weak and not fatal_part):
             continue
         listed_in = sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])
         if last_here is not None and sentence.revises_the_figure_before(q):
@@ -621,10 +647,10 @@ def link_sentence(
         elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)
-        elif sentence.breakdown_before(q) or sentence.breakdown_after(q):
+        elif sentence.breakdown_before(q) or sentence.breakdown_after(q) or fatal_part:
             links[k] = _derived(last, q, LinkKind.BREAKDOWN, breakdown=True)
-            if sentence.said_fatal(q) and last.category in (Category.CASUALTIES, Category.INJURED):
-                # "killed or injured 50 people, 12 of them fatally": that part is the dead
+            if sentence.said_fatal(q) and last.category in _WOUNDING:
+                # "killed or injured 50 people, 12 of them fatally", "11 people were shot, one fatally"
                 links[k] = replace(
                     links[k], category=Category.KILLED, rule_ids=links[k].rule_ids + ("link.fatally",)
                 )
@@ -641,7 +667,7 @@ def link_sentence(
                 )
                 or sentence.is_gapped_sibling(q, last_here)
             )
-        ):
+        ) or (last_here is not None and sentence.is_parallel_sibling(q, last_here)):
             links[k] = _derived(last_here, q, LinkKind.COORDINATED)
         else:
             continue
