@@ -639,7 +639,6 @@ def link_sentence(
         fatal_part = last_here is not None and last_here.category in _WOUNDING and sentence.said_fatal(q)
         if last is None or (q.weak and not fatal_part):
             continue
-        listed_in = sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])
         if last_here is not None and sentence.revises_the_figure_before(q):
             # "reported four dead but later revised the figure to seven"
             supersede(last_here)
@@ -654,7 +653,7 @@ def link_sentence(
                 links[k] = replace(
                     links[k], category=Category.KILLED, rule_ids=links[k].rule_ids + ("link.fatally",)
                 )
-        elif listed_in is not None:
+        elif (listed_in := sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])) is not None:
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
         elif (
