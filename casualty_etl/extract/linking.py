@@ -629,6 +629,21 @@ def link_sentence(
                 link.cue is not None and any(rule.part for rule in link.cue.rules)
             )
             if names_a_part and link.kind is not LinkKind.BREAKDOWN and last is not None:
+                if link.kind is LinkKind.COORDINATED and link.category is not last.category:
+                    # "34 people dead, including one soldier, and 193 people injured": the part
+                    # belongs to the figure before "including", not to the number after it
+                    link = _derived(last, q, LinkKind.BREAKDOWN, breakdown=True)
+                else:
+                    link = replace(link, breakdown=True)
+                links[k] = link
+            elif (
+                last_here is not None
+                and last_here.breakdown
+                and link.category is last_here.category
+                and sentence.coordinated_before(q)
+                and last_here.quantity.end >= q.start - 3
+            ):
+                # "12 people, including 5 children and 3 women, were killed": a list of parts
                 link = replace(link, breakdown=True)
                 links[k] = link
             elif last_here is not None and sentence.is_participle_part(link, last_here):
