@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from casualty_etl.extract.quantities import Quantity
-from casualty_etl.lexicon import Attach, CueRule, Lexicon
+from casualty_etl.lexicon import Attach, CueRule, Lexicon, PhraseTable
 from casualty_etl.model import Category, Subtype
 from casualty_etl.tokens import Kind, Token
 
@@ -469,6 +469,13 @@ class _Sentence:
                 or (cancel is not None and cancel.match(self.lows, j))
             ):
                 return True
+        if (
+            cancel is not None
+            and link.kind is LinkKind.AFTER
+            and lw.partitive.match_ending(self.lows, q.start) is None  # "half of the 111,000 ... returned"
+            and self._cancelled_later(cue.end, cancel)
+        ):
+            return True
         # "none of the 40 passengers": a negation right before the number, across "of the";
         # "sentenced 11 men", "freed 14 hostages": the verb governing the number is no harm done.
         j = q.start - 1
@@ -480,6 +487,23 @@ class _Sentence:
 
     def revises_the_figure_before(self, q: Quantity) -> bool:
         return self.link_words.toll_references.match_ending(self.lows, q.start) is not None
+
+    def _cancelled_later(self, start: int, cancel: PhraseTable[bool]) -> bool:
+        """A cancelling verb later in the clause ("57,000 people displaced from the city returned
+        home"), unless a negation stands right before it ("have not returned")."""
+        lw = self.link_words
+        for j in range(start, min(self.n, start + lw.cancel_reach)):
+            word = self.lows[j]
+            if (
+                word in lw.hard_breaks
+                or word in lw.clause_breaks
+                or j in self.cue_at
+                or j in self.quantity_at
+            ):
+                return False
+            if cancel.match(self.lows, j):
+                return not any(self.lows[i] in lw.negation_before for i in range(max(start, j - 2), j))
+        return False
 
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None

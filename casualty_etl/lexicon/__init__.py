@@ -181,6 +181,7 @@ class Linking:
     partitive_openers: PhraseTable[bool]
     partitive: PhraseTable[bool]
     cancel_by_category: Mapping[Category, PhraseTable[bool]]
+    cancel_reach: int
     appositive_dashes: frozenset[str]
     toll_references: PhraseTable[bool]
     list_colons: frozenset[str]
@@ -679,6 +680,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "partitive_openers",
             "partitive",
             "cancel_by_category",
+            "cancel_reach",
             "appositive_dashes",
             "toll_references",
             "list_colons",
@@ -713,6 +715,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         partitive_openers=_flag_table("linking.partitive_openers", link["partitive_openers"]),
         partitive=_flag_table("linking.partitive", link["partitive"]),
         cancel_by_category=_category_tables("linking.cancel_by_category", link["cancel_by_category"]),
+        cancel_reach=_int("linking.cancel_reach", link["cancel_reach"]),
         appositive_dashes=_word_set("linking.appositive_dashes", link["appositive_dashes"]),
         toll_references=_flag_table("linking.toll_references", link["toll_references"]),
         list_colons=_word_set("linking.list_colons", link["list_colons"]),
