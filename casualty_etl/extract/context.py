@@ -210,6 +210,20 @@ def _victim(
         ):
             break
         j += 1
+    cue = link.cue
+    if group is None and link.kind is LinkKind.AFTER and cue is not None and cue.start == q.end:
+        # "1,100 displaced families": a one-word cue used as an adjective, with its noun after it
+        # (inside a two-word cue phrase or just after the cue); not "have lost their homes"
+        adjective = lexicon.cues.match(lows[cue.start : cue.start + 1], 0)
+        noun_at = cue.start + 1 if cue.end == cue.start + 2 else cue.end
+        hit = (
+            lexicon.victims.match(lows, noun_at)
+            if adjective and adjective[1] and noun_at < len(lows)
+            else None
+        )
+        if hit is not None and noun_at + hit[0] >= cue.end:
+            end = noun_at + hit[0]
+            return hit[1], _span_text(text, tokens, noun_at, end), end
     if group is None:
         return None, None, q.end
     return group, _span_text(text, tokens, q.end, end), end
