@@ -10,7 +10,9 @@ to UN estimates"), anywhere in the sentence. Phrases inside the figure's own cue
 whose cue is active ("we killed 10 soldiers") is a claim by a party. The source is the noun
 phrase of "according to X", "X said" or "said X". A pronoun-like number with no person noun of
 its own ("both were shot dead") takes the victims of an earlier number of the same value in the
-sentence ("Two gunmen opened fire ...; both were shot dead").
+sentence ("Two gunmen opened fire ...; both were shot dead"); a number that shares another's cue
+without a noun of its own ("40 families ... and another 25 did likewise") takes the victims of
+the nearest earlier number that has one.
 
 Deliberately not here: anything that needs other sentences (see ``merge``).
 """
@@ -76,8 +78,9 @@ class SentenceContext:
     def read(self, link: Link) -> Context:
         lexicon = self.lexicon
         victim, phrase, victim_end = _victim(link, self.text, self.tokens, self.lows, lexicon)
-        if victim is None and link.quantity.weak:
-            victim, phrase = self._antecedent_victim(link.quantity)
+        if victim is None and (link.quantity.weak or link.kind is LinkKind.COORDINATED):
+            # "both were shot dead" (the same number before), "another 25 did likewise" (a sibling)
+            victim, phrase = self._antecedent_victim(link.quantity, same_value=link.quantity.weak)
         unit = Unit.HOUSEHOLDS if victim == lexicon.households_victim else Unit.PEOPLE
         clause = _clause(link, self.tokens, self.lows, lexicon)
         return Context(
@@ -90,9 +93,12 @@ class SentenceContext:
             self.source,
         )
 
-    def _antecedent_victim(self, q: Quantity) -> tuple[str | None, str | None]:
-        """The victims of the last earlier number of the same value followed by a person noun."""
-        for earlier in reversed([e for e in self.quantities if e.end <= q.start and e.value == q.value]):
+    def _antecedent_victim(self, q: Quantity, *, same_value: bool) -> tuple[str | None, str | None]:
+        """The victims of the last earlier number (of the same value, if asked) followed by a person noun."""
+        earlier_ones = [
+            e for e in self.quantities if e.end <= q.start and (e.value == q.value or not same_value)
+        ]
+        for earlier in reversed(earlier_ones):
             hit = self.lexicon.victims.match(self.lows, earlier.end)
             if hit is not None:
                 return hit[1], _span_text(self.text, self.tokens, earlier.end, earlier.end + hit[0])

@@ -387,7 +387,9 @@ class _Sentence:
         followers = lw.list_part_followers
         if q.end >= self.n or self.lows[q.end] not in followers or before.end >= self.n:
             return False
-        if self.lows[before.end] not in followers or q.start - before.end > _GAPPED_MAX_TOKENS:
+        # the place preposition follows the figure, or closes its cue ("were staying at")
+        placed = self.lows[before.end] in followers or self.lows[before.end - 1] in followers
+        if not placed or q.start - before.end > _GAPPED_MAX_TOKENS:
             return False
         return not any(
             self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
@@ -484,6 +486,9 @@ class _Sentence:
         if j >= 0 and self.lows[j] in lw.negation_before and j not in self.in_quantity:
             return True
         return q.start > 0 and lw.not_victims_before.match_ending(self.lows, q.start) is not None
+
+    def repeats_the_cue_before(self, q: Quantity) -> bool:
+        return q.end < self.n and self.link_words.repeat_cue.match(self.lows, q.end) is not None
 
     def revises_the_figure_before(self, q: Quantity) -> bool:
         return self.link_words.toll_references.match_ending(self.lows, q.start) is not None
@@ -632,6 +637,7 @@ def link_sentence(
     # Parts of another figure, and numbers coordinated after an active verb.
     last: Link | None = previous
     last_here: Link | None = None  # the last link of this sentence (token indices comparable)
+    last_whole: Link | None = None  # the last link of this sentence that is not a part of another
 
     def supersede(earlier: Link) -> None:
         for i, link in links.items():
@@ -674,11 +680,16 @@ def link_sentence(
                 link = replace(link, breakdown=True, rule_ids=link.rule_ids + ("link.participle_part",))
                 links[k] = link
             last = last_here = link
+            if not link.breakdown:
+                last_whole = link
             continue
         fatal_part = last_here is not None and last_here.category in _WOUNDING and sentence.said_fatal(q)
         if last is None or (q.weak and not fatal_part):
             continue
-        if last_here is not None and sentence.revises_the_figure_before(q):
+        if last_here is not None and sentence.repeats_the_cue_before(q):
+            # "30 people sought refuge in one camp and another 130 did likewise"
+            links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.repeated_cue")
+        elif last_here is not None and sentence.revises_the_figure_before(q):
             # "reported four dead but later revised the figure to seven"
             supersede(last_here)
             links[k] = _derived(last_here, q, LinkKind.REVISED)
@@ -698,18 +709,23 @@ def link_sentence(
         elif (
             last_here is not None
             and sentence.coordinated_before(q)
-            and (
-                (
-                    last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
-                    and last_here.quantity.end >= q.start - 3
-                )
-                or sentence.is_gapped_sibling(q, last_here)
-            )
+            and last_here.kind in (LinkKind.BEFORE, LinkKind.COORDINATED, LinkKind.BREAKDOWN)
+            and last_here.quantity.end >= q.start - 3
         ) or (last_here is not None and sentence.is_parallel_sibling(q, last_here)):
             links[k] = _derived(last_here, q, LinkKind.COORDINATED)
+        elif (
+            last_whole is not None
+            and sentence.coordinated_before(q)
+            and sentence.is_gapped_sibling(q, last_whole)
+        ):
+            # "5 killed in Lira and two in Amsa"; "6,000 people including 4,000 children were staying
+            # at the base and about 5,000 at the airstrip" (the sibling of the whole, not of its part)
+            links[k] = _derived(last_whole, q, LinkKind.COORDINATED)
         else:
             continue
         last = last_here = links[k]
+        if not last_here.breakdown:
+            last_whole = last_here
     ordered = [links[k] for k in sorted(links)]
     if lexicon.linking.respectively.intersection(lows):
         ordered = _distribute_respectively(ordered, sentence)

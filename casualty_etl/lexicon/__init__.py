@@ -184,6 +184,7 @@ class Linking:
     cancel_reach: int
     appositive_dashes: frozenset[str]
     toll_references: PhraseTable[bool]
+    repeat_cue: PhraseTable[bool]
     list_colons: frozenset[str]
     list_part_followers: frozenset[str]
     respectively: frozenset[str]
@@ -683,6 +684,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "cancel_reach",
             "appositive_dashes",
             "toll_references",
+            "repeat_cue",
             "list_colons",
             "list_part_followers",
             "respectively",
@@ -718,6 +720,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         cancel_reach=_int("linking.cancel_reach", link["cancel_reach"]),
         appositive_dashes=_word_set("linking.appositive_dashes", link["appositive_dashes"]),
         toll_references=_flag_table("linking.toll_references", link["toll_references"]),
+        repeat_cue=_flag_table("linking.repeat_cue", link["repeat_cue"]),
         list_colons=_word_set("linking.list_colons", link["list_colons"]),
         list_part_followers=_word_set("linking.list_part_followers", link["list_part_followers"]),
         respectively=_word_set("linking.respectively", link["respectively"]),
