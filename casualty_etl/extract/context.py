@@ -19,6 +19,7 @@ Deliberately not here: anything that needs other sentences (see ``merge``).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from casualty_etl.extract.linking import Link, LinkKind
@@ -38,6 +39,9 @@ class Context:
     status: Status | None
     source: str | None
 
+
+#: How many earlier numbers of the sentence are tried as the antecedent of a number without a noun.
+_ANTECEDENT_MAX_NUMBERS = 6
 
 #: Farthest a clause reaches from its figure, in tokens each way (keeps long lists linear).
 MAX_CLAUSE_TOKENS = 60
@@ -64,6 +68,7 @@ class SentenceContext:
     ) -> None:
         self.text = text
         self.quantities = quantities
+        self._quantity_ends = [e.end for e in quantities]
         self.tokens = tokens
         self.lows = lows
         self.lexicon = lexicon
@@ -95,10 +100,10 @@ class SentenceContext:
 
     def _antecedent_victim(self, q: Quantity, *, same_value: bool) -> tuple[str | None, str | None]:
         """The victims of the last earlier number (of the same value, if asked) followed by a person noun."""
-        earlier_ones = [
-            e for e in self.quantities if e.end <= q.start and (e.value == q.value or not same_value)
-        ]
-        for earlier in reversed(earlier_ones):
+        before = bisect_right(self._quantity_ends, q.start)  # quantities are in text order
+        for earlier in reversed(self.quantities[max(0, before - _ANTECEDENT_MAX_NUMBERS) : before]):
+            if same_value and earlier.value != q.value:
+                continue
             hit = self.lexicon.victims.match(self.lows, earlier.end)
             if hit is not None:
                 return hit[1], _span_text(self.text, self.tokens, earlier.end, earlier.end + hit[0])

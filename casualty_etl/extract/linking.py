@@ -363,22 +363,25 @@ class _Sentence:
                 return False
         return False
 
-    def list_whole(self, q: Quantity, earlier: list[Link]) -> Link | None:
-        """The figure a colon after it opens a list for, when ``q`` is an item of that list:
-        followed by a place preposition or a person noun, with no other break since the colon."""
+    def list_whole(self, q: Quantity, whole: Link | None) -> Link | None:
+        """``whole`` (the last figure before ``q`` that is not a part) when a colon after it opens a
+        list and ``q`` is an item of that list: followed by a place preposition or a person noun,
+        with no other break since the colon, which stands at most ``_LIST_MAX_TOKENS`` before."""
         lw = self.link_words
+        if whole is None:
+            return None
         follows = self.lows[q.end] if q.end < self.n else ""
         if follows not in lw.list_part_followers and self.lex.victims.match(self.lows, q.end) is None:
             return None
         j = q.start - 1
-        while j >= 0 and self.lows[j] not in lw.list_colons:
+        stop = max(0, q.start - _LIST_MAX_TOKENS)
+        while j >= stop and self.lows[j] not in lw.list_colons:
             if self.lows[j] in lw.hard_breaks:
                 return None
             j -= 1
-        if j < 0:
+        if j < stop or whole.end > j:
             return None
-        wholes = [link for link in earlier if link.end <= j and not link.breakdown]
-        return wholes[-1] if wholes else None
+        return whole
 
     def is_gapped_sibling(self, q: Quantity, before: Link) -> bool:
         """ "40 dead in Amsa and 12 in Tebo": a number that repeats the shape of the figure before it
@@ -563,6 +566,8 @@ _WOUNDING = (Category.CASUALTIES, Category.INJURED)
 
 #: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
 _GAPPED_MAX_TOKENS = 8
+#: Farthest a list item stands from the colon that opens the list, in tokens.
+_LIST_MAX_TOKENS = 40
 #: Longest phrase, in tokens, inserted between two dashes ("— most of them children —").
 _INSERTION_MAX_TOKENS = 14
 #: How far after a part "fatally" may stand ("12 of them fatally").
@@ -703,7 +708,7 @@ def link_sentence(
                 links[k] = replace(
                     links[k], category=Category.KILLED, rule_ids=links[k].rule_ids + ("link.fatally",)
                 )
-        elif (listed_in := sentence.list_whole(q, [links[i] for i in sorted(links) if i < k])) is not None:
+        elif (listed_in := sentence.list_whole(q, last_whole)) is not None:
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
         elif (
