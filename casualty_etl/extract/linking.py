@@ -643,11 +643,10 @@ def link_sentence(
     last: Link | None = previous
     last_here: Link | None = None  # the last link of this sentence (token indices comparable)
     last_whole: Link | None = None  # the last link of this sentence that is not a part of another
+    last_here_k = -1  # the quantity index of last_here
 
-    def supersede(earlier: Link) -> None:
-        for i, link in links.items():
-            if link is earlier:
-                links[i] = replace(link, superseded=True)
+    def supersede_last_here() -> None:
+        links[last_here_k] = replace(links[last_here_k], superseded=True)
 
     # "Of the 40 injured, six are in critical condition": the opening number is the whole, the rest parts.
     opener = lexicon.linking.partitive_openers.match(lows, 0)
@@ -659,7 +658,7 @@ def link_sentence(
             link = links[k]
             if last_here is not None and last_here.category is link.category:
                 if sentence.revises_the_figure_before(q):  # "... later revised the death toll to 7"
-                    supersede(last_here)
+                    supersede_last_here()
             names_a_part = sentence.breakdown_before(q) or (
                 link.cue is not None and any(rule.part for rule in link.cue.rules)
             )
@@ -685,6 +684,7 @@ def link_sentence(
                 link = replace(link, breakdown=True, rule_ids=link.rule_ids + ("link.participle_part",))
                 links[k] = link
             last = last_here = link
+            last_here_k = k
             if not link.breakdown:
                 last_whole = link
             continue
@@ -696,7 +696,7 @@ def link_sentence(
             links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.repeated_cue")
         elif last_here is not None and sentence.revises_the_figure_before(q):
             # "reported four dead but later revised the figure to seven"
-            supersede(last_here)
+            supersede_last_here()
             links[k] = _derived(last_here, q, LinkKind.REVISED)
         elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
@@ -729,6 +729,7 @@ def link_sentence(
         else:
             continue
         last = last_here = links[k]
+        last_here_k = k
         if not last_here.breakdown:
             last_whole = last_here
     ordered = [links[k] for k in sorted(links)]
