@@ -390,8 +390,11 @@ class _Sentence:
         followers = lw.list_part_followers
         if q.end >= self.n or self.lows[q.end] not in followers or before.end >= self.n:
             return False
-        # the place preposition follows the figure, or closes its cue ("were staying at")
-        placed = self.lows[before.end] in followers or self.lows[before.end - 1] in followers
+        # the place preposition follows the figure or its noun ("displaced 3,000 people in Lira"),
+        # or closes its cue ("were staying at")
+        noun = self.lex.victims.match(self.lows, before.end)
+        after = before.end + noun[0] if noun is not None else before.end
+        placed = (after < self.n and self.lows[after] in followers) or self.lows[before.end - 1] in followers
         if not placed or q.start - before.end > _GAPPED_MAX_TOKENS:
             return False
         return not any(

@@ -283,7 +283,8 @@ def _repeated_quantity(
     tokens: tuple[Token, ...], lows: list[str], i: int, found: list[Quantity], lexicon: Lexicon
 ) -> Quantity | None:
     """ "Six were killed and as many injured": a phrase that repeats the number before it, when a
-    cue, a person noun or an auxiliary follows ("as many were hurt"; not "as many as 40")."""
+    cue, a person noun, an auxiliary or a place preposition follows ("as many were hurt", "3,000
+    in Lira and as many in Amsa"; not "as many as 40")."""
     hit = lexicon.numbers.repeat_previous.match(lows, i)
     if hit is None:
         return None
@@ -292,6 +293,7 @@ def _repeated_quantity(
         lexicon.cues.match(lows, end) is not None
         or lexicon.victims.match(lows, end) is not None
         or lows[end] in lexicon.linking.auxiliaries
+        or lows[end] in lexicon.linking.list_part_followers
     ):
         return None
     before = found[-1]
