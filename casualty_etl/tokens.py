@@ -3,8 +3,10 @@
 Input: a string. Output: a tuple of :class:`Token` with character offsets into that string.
 Digit groups with their separators stay one token ("1,700", "450.000", "80 000" with a
 space, thin space or no-break space); words keep inner apostrophes ("Shi'ite"); every
-other non-space character is a token of its own. The lexicon tokenises its phrases with
-this same function, so a phrase matches text exactly when their token sequences match.
+other non-space character is a token of its own. A word that opens with one of the
+language's elided words ("d'", "l'", "qu'" in French, given by the lexicon) is parted after
+the apostrophe ("d'au" -> "d'", "au"). The lexicon tokenises its phrases with this same
+function, so a phrase matches text exactly when their token sequences match.
 
 Deliberately not here: any knowledge of words or numbers' meaning.
 """
@@ -42,8 +44,9 @@ class Token(NamedTuple):
 _KIND_OF_GROUP = {"spaced": Kind.DIGITS, "digits": Kind.DIGITS, "word": Kind.WORD, "other": Kind.PUNCT}
 
 
-def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
-    """Split ``text`` into tokens; offsets are shifted by ``offset``."""
+def tokenize(text: str, offset: int = 0, elisions: frozenset[str] = frozenset()) -> tuple[Token, ...]:
+    """Split ``text`` into tokens; offsets are shifted by ``offset``. ``elisions`` are lower-cased
+    elided words ending in an apostrophe ("d'"), parted from the word they are glued to."""
     lowered = text.lower().replace("\u2019", "'")
     same_length = len(lowered) == len(text)  # a few characters change length when lower-cased
     kinds = _KIND_OF_GROUP
@@ -54,9 +57,24 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
         start, end = m.span()
         low = lowered[start:end] if same_length else m.group().lower().replace("\u2019", "'")
         append(new(Token, (m.group(), low, start + offset, end + offset, kinds[m.lastgroup])))
+    if elisions:
+        return _split_elisions(tokens, elisions)
     return tuple(tokens)
 
 
-def phrase_key(phrase: str) -> tuple[str, ...]:
+def _split_elisions(tokens: list[Token], elisions: frozenset[str]) -> tuple[Token, ...]:
+    out: list[Token] = []
+    for token in tokens:
+        while token.kind is Kind.WORD and "'" in token.low:
+            k = token.low.index("'") + 1
+            if token.low[:k] not in elisions or k == len(token.low):
+                break
+            out.append(Token(token.text[:k], token.low[:k], token.start, token.start + k, Kind.WORD))
+            token = Token(token.text[k:], token.low[k:], token.start + k, token.end, Kind.WORD)
+        out.append(token)
+    return tuple(out)
+
+
+def phrase_key(phrase: str, elisions: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The token sequence a lexicon phrase matches."""
-    return tuple(t.low for t in tokenize(phrase))
+    return tuple(t.low for t in tokenize(phrase, elisions=elisions))

@@ -64,7 +64,7 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
         if not lexicon.number_prefilter.search(sentence):
             previous = None
             continue
-        tokens = tokenize(sentence, offset=start)
+        tokens = tokenize(sentence, offset=start, elisions=lexicon.elisions)
         if lexicon.glued_words.search(lowered, start, end):
             tokens = split_glued_words(tokens, lexicon)
         lows = [t.low for t in tokens]

@@ -235,8 +235,9 @@ class _Sentence:
         """True when a verb cue takes an object ("gunmen killed ten"), so it cannot count its subject."""
         if not cue.may_be_active or cue.rule_for(Attach.AFTER) is None:
             return False
-        if cue.start > 0 and self.lows[cue.start - 1] in self.link_words.auxiliaries:
-            return False
+        before = self.lows[cue.start - 1] if cue.start > 0 else ""
+        if before in self.link_words.auxiliaries and before not in self.link_words.active_auxiliaries:
+            return False  # "were killed"; but "ont tué 10" (an auxiliary of the active perfect)
         if cue.end >= self.n:
             return False
         nxt = self.lows[cue.end]

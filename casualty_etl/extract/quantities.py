@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from casualty_etl.lexicon import Lexicon
+from casualty_etl.lexicon import DEFAULT_DIGIT_FORMAT, DigitFormat, Lexicon
 from casualty_etl.model import Qualifier
 from casualty_etl.tokens import Kind, Token
 
@@ -35,6 +35,7 @@ class Numeral:
     weak: bool = False  # "one", "both": a pronoun unless a cue or person noun follows closely
     scale: int = 1  # the scale word or abbreviation written after digits ("million" in "1.5 million")
     decimal: float = 0.0  # the value before scaling, for a range sharing a scale word ("1.2 and 1.5 million")
+    qualifier: Qualifier | None = None  # carried by the number itself ("une centaine": about 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,39 +52,53 @@ class Quantity:
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of short strings that recur ("1,000", "2,500")
-def parse_digits(text: str, scaled: bool = False) -> float | None:
+def parse_digits(
+    text: str, scaled: bool = False, digit_format: DigitFormat = DEFAULT_DIGIT_FORMAT
+) -> float | None:
     """Read a digit group with separators; None when the separators make no sense.
 
     ``scaled`` says a scale word follows, which lets a single separator be a decimal point.
+    ``digit_format`` (the lexicon's ``numbers.digit_format``) says which characters may separate
+    thousands and which may be a decimal point; a character in both is resolved by context.
     Never raises, whatever ``text`` is.
     """
     if text.isdecimal():  # the common case: no separators at all
         return float(int(text)) if len(text) <= 13 else None
+    thousands_marks, decimal_marks = digit_format.thousands, digit_format.decimal
+    if any(ch.isspace() and ch not in thousands_marks for ch in text):
+        return None
     digits = "".join(ch for ch in text if not ch.isspace())
-    if not digits or not all(ch.isdecimal() or ch in ".," for ch in digits) or not digits[0].isdecimal():
+    marks = thousands_marks | decimal_marks
+    if not digits or not all(ch.isdecimal() or ch in marks for ch in digits) or not digits[0].isdecimal():
         return None
     if not digits[-1].isdecimal():
         return None
-    seps = [ch for ch in digits if ch in ".,"]
+    seps = [ch for ch in digits if not ch.isdecimal()]
     if not seps:
         return float(int(digits)) if len(digits) <= 13 else None
-    groups = digits.replace(",", ".").split(".")
+    groups = "".join("." if ch in marks else ch for ch in digits).split(".")
     if any(not g.isdigit() for g in groups):
         return None
     if len(set(seps)) == 2:
         # "1,234.5" or "1.234,5": the last separator is the decimal point.
         decimal_sep = seps[-1]
-        if seps.count(decimal_sep) != 1:
+        if seps.count(decimal_sep) != 1 or decimal_sep not in decimal_marks:
+            return None
+        if seps[0] not in thousands_marks:
             return None
         head, tail = digits.rsplit(decimal_sep, 1)
-        head_groups = head.replace(",", ".").split(".")
+        head_groups = "".join("." if ch in marks else ch for ch in head).split(".")
         if not (1 <= len(head_groups[0]) <= 3 and all(len(g) == 3 for g in head_groups[1:])):
             return None
         return float("".join(head_groups) + "." + tail) if len(head) <= 17 else None
-    thousands = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    if len(set(seps)) > 2:
+        return None
+    sep = seps[0]
+    thousands = sep in thousands_marks and 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
     # South Asian grouping: "2,50,000" (lakh), "1,20,00,000" (crore).
     indian = (
-        seps == [","] * len(seps)
+        sep == ","
+        and sep in thousands_marks
         and len(groups) >= 3
         and 1 <= len(groups[0]) <= 2
         and all(len(g) == 2 for g in groups[1:-1])
@@ -91,7 +106,7 @@ def parse_digits(text: str, scaled: bool = False) -> float | None:
     )
     if indian:
         return float("".join(groups)) if len("".join(groups)) <= 13 else None
-    if len(groups) == 2 and (scaled or not thousands):
+    if len(groups) == 2 and sep in decimal_marks and (scaled or not thousands):
         value = float(groups[0] + "." + groups[1])
         return value if len(groups[0]) <= 13 else None
     if thousands:
@@ -103,7 +118,7 @@ def parse_number(text: str, lexicon: Lexicon) -> int | None:
     """Read a whole string as one number ("1,700", "two hundred and fifty", "1.2 million"); None otherwise."""
     from casualty_etl.tokens import tokenize
 
-    tokens = tokenize(text)
+    tokens = tokenize(text, elisions=lexicon.elisions)
     if not tokens:
         return None
     numeral = read_numeral(tokens, [t.low for t in tokens], 0, lexicon)
@@ -129,8 +144,20 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     if fixed:
         length, value = fixed
         end = i + length
+        key = tuple(lows[i:end])
         # "half a million", "a dozen" may themselves be scaled or multiplied no further.
-        return Numeral(value, end, None, "number.fixed", weak=tuple(lows[i:end]) in words.weak_words)
+        return Numeral(
+            value,
+            end,
+            None,
+            "number.fixed",
+            weak=key in words.weak_words,
+            qualifier=words.fixed_qualifiers.get(key) if words.fixed_qualifiers else None,
+        )
+    if lows[i] in words.not_initial and not (
+        i + 1 < n and (lows[i + 1] in words.scales or lows[i + 1] in words.dozen)
+    ):
+        return None  # "un", "una": an article, unless a scale follows ("un millón")
     # Spelled numbers: "twenty-three", "two hundred and fifty", "a hundred", "two dozen", "1 million".
     total = 0
     current = 0
@@ -145,15 +172,47 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
         current = 1
         last = "unit"
         j = i + 1
+    teens_ok = False  # the last tens word takes "dix", "onze" ... after it ("soixante-dix")
+    good_end = i  # token after the last number word read (a joiner may not end the number)
+    compounds = words.compounds
     while j < n:
         w = lows[j]
-        if w in words.tens and last in (None, "scale"):
+        compound = compounds.match(lows, j) if w in compounds.first_words else None
+        if compound is not None:
+            length, (kind, part) = compound
+            if kind == "tens" and last in (None, "scale", "hundreds"):
+                current += part
+                last = "tens"
+                teens_ok = tuple(lows[j : j + length]) in words.tens_with_teens
+            elif kind == "unit" and (
+                last in (None, "scale", "hundreds") or (last == "tens" and part < (20 if teens_ok else 10))
+            ):
+                current += part
+                last = "unit"
+            else:
+                break
+            j += length
+            good_end = j
+            continue
+        if w in words.tens and (
+            last in (None, "scale", "hundreds") or (last == "tens" and teens_ok and words.tens[w] == 10)
+        ):
             current += words.tens[w]
+            teens_ok = last is None or last != "tens"
+            teens_ok = teens_ok and (w,) in words.tens_with_teens
             last = "tens"
-        elif w in words.units and (last in (None, "scale") or (last == "tens" and words.units[w] < 10)):
+        elif w in words.units and (
+            last in (None, "scale", "hundreds")
+            or (last == "tens" and words.units[w] < (20 if teens_ok else 10))
+        ):
             current += words.units[w]
             last = "unit"
-        elif w in words.scales and last in ("unit", "tens", "scale"):
+        elif w in words.hundreds and last in (None, "scale") and current == 0:
+            current += words.hundreds[w]
+            last = "hundreds"
+        elif w in words.scales and (
+            last in ("unit", "tens", "scale", "hundreds") or (last is None and w in words.bare_scales)
+        ):
             scale = words.scales[w]
             largest_scale = max(largest_scale, scale)
             if scale >= 1000 and current == 0 and total and last == "scale":
@@ -176,9 +235,15 @@ def read_numeral(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
             and (lows[j + 1] in words.units or lows[j + 1] in words.tens)
         ):
             pass
+        elif (w in words.tens_joiners and last == "tens") or (w == "-" and words.hyphenated_parts and last):
+            j += 1  # "vingt et un", "treinta y cinco", "deux-cent-vingt": read on; a joiner never ends it
+            continue
         else:
             break
         j += 1
+        good_end = j
+    if words.tens_joiners or words.hyphenated_parts:
+        j = good_end
     if last is None:
         return None
     value = total + current
@@ -204,10 +269,10 @@ def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
             scale = words.scale_abbreviations[lows[end]]
             end += 1
             rule = "number.digits_abbreviated_scale"
-    value = parse_digits(tokens[i].text, scaled=scale > 1)
+    value = parse_digits(tokens[i].text, scale > 1, words.digit_format)
     if value is None:
         return None
-    if scale == 1 and not _is_integer_text(tokens[i].text, value):
+    if scale == 1 and not _is_integer_text(tokens[i].text, value, words.digit_format):
         return None  # "7.0", "3.5": a decimal without a scale word counts no people
     total = round(value * scale, 6)  # 2.3 lakh is 230,000, not 229,999.99...
     if total != int(total) or total > MAX_COUNT:
@@ -215,13 +280,18 @@ def _read_digits(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Le
     return Numeral(int(total), end, None, rule, scale=scale, decimal=value)
 
 
-def _is_integer_text(text: str, value: float) -> bool:
+def _is_integer_text(text: str, value: float, digit_format: DigitFormat) -> bool:
     """True unless the digits carry a decimal part ("7.0", "3,5"), thousands groups aside."""
-    return value == int(value) and parse_digits(text, scaled=False) == value and not _decimal_written(text)
+    return (
+        value == int(value)
+        and parse_digits(text, False, digit_format) == value
+        and not _decimal_written(text, digit_format)
+    )
 
 
-def _decimal_written(text: str) -> bool:
-    groups = text.replace(",", ".").split(".")
+def _decimal_written(text: str, digit_format: DigitFormat) -> bool:
+    marks = digit_format.thousands | digit_format.decimal
+    groups = "".join("." if ch in marks and not ch.isspace() else ch for ch in text).split(".")
     return len(groups) == 2 and len(groups[1]) != 3
 
 
@@ -229,7 +299,7 @@ def _bare_decimal_before_scaled_range(
     tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: Lexicon
 ) -> Numeral | None:
     """The "1.2" of "between 1.2 and 1.5 million": valid only as the first end of a scaled range."""
-    value = parse_digits(tokens[i].text, scaled=True)
+    value = parse_digits(tokens[i].text, True, lexicon.numbers.digit_format)
     if (
         value is None
         or value == int(value)
@@ -322,6 +392,7 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
     rules.append(first.rule_id)
     end = first.end
     value, vague_word, weak = first.value, first.vague_word, first.weak
+    own_qualifier = first.qualifier
     if first.decimal == 0.0:
         first = Numeral(
             first.value,
@@ -364,6 +435,8 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         qualifier = after[1]
         rules.append(f"qualifier.after.{qualifier.value}")
         end += after[0]
+    if qualifier is None and own_qualifier is not None:
+        qualifier = own_qualifier  # "une centaine de blessés": about 100
     if qualifier is None:
         qualifier = Qualifier.VAGUE if vague_word else Qualifier.EXACT
     lower, upper = bounds_of(qualifier, value)
@@ -448,6 +521,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         nxt = lows[q.end]
         if nxt in lexicon.units_after or nxt in lexicon.date_words:
             return False
+        if nxt in lexicon.date_joiners and q.end + 1 < n and lows[q.end + 1] in lexicon.date_words:
+            return False  # "19 de septiembre"
         if nxt in ("-", "\u2013") and q.end + 1 < n and lows[q.end + 1] in lexicon.units_after:
             return False
         if nxt in (":", "/", ".") and q.end + 1 < n and tokens[q.end + 1].kind is Kind.DIGITS:

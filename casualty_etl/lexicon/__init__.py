@@ -12,11 +12,14 @@ language, write ``<lang>.yaml`` with the same keys and a test corpus under
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import yaml
@@ -136,6 +139,22 @@ class PhraseTable(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class DigitFormat:
+    """Which characters separate thousands and which mark decimals in written digits
+    (``numbers.digit_format``). A character in both sets is resolved by context: groups of
+    exactly three digits are thousands, unless a scale word follows ("1.5 million")."""
+
+    thousands: frozenset[str]
+    decimal: frozenset[str]
+
+
+#: Spaces that may separate thousands ("80 000"; the tokenizer keeps such groups in one token).
+_SPACES = (" ", "\u00a0", "\u2009", "\u202f")
+#: The default digit format: both "," and "." either way, resolved by context ("1,700", "450.000", "1.5").
+DEFAULT_DIGIT_FORMAT = DigitFormat(frozenset((",", ".", *_SPACES)), frozenset((".", ",")))
+
+
+@dataclass(frozen=True, slots=True)
 class NumberWords:
     units: Mapping[str, int]
     tens: Mapping[str, int]
@@ -152,6 +171,18 @@ class NumberWords:
     weak_words: frozenset[tuple[str, ...]]
     decade_suffixes: frozenset[str]
     repeat_previous: PhraseTable[bool]
+    # Optional settings (defaults keep a language without them as it was):
+    digit_format: DigitFormat = DEFAULT_DIGIT_FORMAT
+    # number words of several tokens: "quatre-vingt" is ("tens", 80)
+    compounds: PhraseTable[tuple[str, int]] = field(default_factory=lambda: PhraseTable(()))
+    tens_with_teens: frozenset[tuple[str, ...]] = frozenset()  # "soixante" takes "dix", "onze" ...
+    tens_joiners: frozenset[str] = frozenset()  # "vingt et un", "treinta y cinco"
+    hundreds: Mapping[str, int] = field(default_factory=dict)  # "doscientos": 200
+    bare_scales: frozenset[str] = frozenset()  # scales that count one on their own ("mil", "mille")
+    not_initial: frozenset[str] = frozenset()  # units that never open a number ("un" is also "a")
+    hyphenated_parts: bool = False  # "-" may join any two parts ("deux-cent-vingt-et-un")
+    # qualifiers carried by fixed phrases: "une centaine" is about 100
+    fixed_qualifiers: Mapping[tuple[str, ...], Qualifier] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +220,7 @@ class Linking:
     list_part_followers: frozenset[str]
     respectively: frozenset[str]
     fatal_manner: frozenset[str]
+    active_auxiliaries: frozenset[str] = frozenset()  # "ont tué 10": an auxiliary keeping a verb active
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +256,8 @@ class Lexicon:
     number_prefilter: re.Pattern[str]
     quantity_starts: frozenset[str]  # words that can open a quantity (number words, qualifiers, ...)
     glued_words: re.Pattern[str]  # two words run together ("tendeaths", "weredisplaced"), see _glued_regex
+    elisions: frozenset[str] = frozenset()  # elided words parted from the next ("d'", "l'"), see tokens
+    date_joiners: frozenset[str] = frozenset()  # "19 de septiembre": a word between a day and its month
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -241,7 +275,10 @@ _TOP_KEYS = {
     "victim_roles",
     "context",
     "glued_words",
+    "parts",
+    "orthography",
 }
+_OPTIONAL_TOP_KEYS = {"parts", "orthography"}
 
 
 def _require_keys(
@@ -263,8 +300,12 @@ def _words(where: str, values: Any) -> list[str]:
     return [str(v) for v in values]
 
 
+#: The elisions of the lexicon being parsed: its phrases are tokenised as its texts will be.
+_ELISIONS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("elisions", default=frozenset())
+
+
 def _key(where: str, phrase: str) -> tuple[str, ...]:
-    key = phrase_key(phrase)
+    key = phrase_key(phrase, _ELISIONS.get())
     if not key:
         raise LexiconError(f"{where}: phrase {phrase!r} has no tokens")
     return key
@@ -299,13 +340,41 @@ def _int_map(where: str, data: Any) -> dict[str, int]:
     return {str(k).lower(): int(v) for k, v in data.items()}
 
 
-def _value_table(where: str, entries: Any) -> PhraseTable[int]:
+_CompoundRows = list[tuple[tuple[str, ...], tuple[str, int]]]
+
+
+def _split_int_map(where: str, data: Any, kind: str) -> tuple[dict[str, int], _CompoundRows]:
+    """A map of number words whose keys may be several tokens ("quatre-vingt", "dix-sept"): the
+    one-token words, and the longer ones as compound rows (key, (kind, value))."""
+    single: dict[str, int] = {}
+    compound = []
+    for word, value in _int_map(where, data).items():
+        key = _key(where, word)
+        if len(key) == 1:
+            single[key[0]] = value
+        else:
+            compound.append((key, (kind, value)))
+    return single, compound
+
+
+def _value_table(
+    where: str, entries: Any, qualifiers: dict[tuple[str, ...], Qualifier] | None = None
+) -> PhraseTable[int]:
+    """Phrases with a value; when ``qualifiers`` is given, an entry may also name the qualifier the
+    phrase carries ("une centaine": about 100), recorded there by phrase key."""
     if not isinstance(entries, list):
         raise LexiconError(f"{where}: expected a list")
     rows = []
     for n, entry in enumerate(entries):
-        _require_keys(f"{where}[{n}]", entry, {"phrase", "value"})
-        rows.append((_key(where, str(entry["phrase"])), _int(f"{where}[{n}].value", entry["value"])))
+        allowed = {"phrase", "value", "qualifier"} if qualifiers is not None else {"phrase", "value"}
+        _require_keys(f"{where}[{n}]", entry, allowed, {"phrase", "value"})
+        key = _key(where, str(entry["phrase"]))
+        rows.append((key, _int(f"{where}[{n}].value", entry["value"])))
+        if qualifiers is not None and entry.get("qualifier") is not None:
+            try:
+                qualifiers[key] = Qualifier(entry["qualifier"])
+            except ValueError as exc:
+                raise LexiconError(f"{where}[{n}].qualifier: unknown {entry['qualifier']!r}") from exc
     return PhraseTable(rows)
 
 
@@ -432,7 +501,7 @@ def _glued_regex(glued: _GluedWords) -> re.Pattern[str]:
     ``head`` or ``cue``) is the first piece."""
 
     def alt(words: Iterable[str]) -> str:
-        return _trie_regex(sorted(words))
+        return _trie_regex(sorted(words)) or "(?!)"  # an empty list matches nothing
 
     return re.compile(
         r"(?<![a-z])(?:"
@@ -580,11 +649,127 @@ def raw_lexicon(language: str = "en") -> dict[str, Any]:
     return yaml.safe_load(raw)
 
 
+#: Keys of ``numbers`` a language may leave out (their defaults keep the behaviour of a lexicon without them).
+_OPTIONAL_NUMBER_KEYS = {
+    "digit_format",
+    "tens_with_teens",
+    "tens_joiners",
+    "hundreds",
+    "bare_scales",
+    "not_initial",
+    "hyphenated_parts",
+}
+_REQUIRED_NUMBER_KEYS = {
+    "units",
+    "tens",
+    "scales",
+    "scale_abbreviations",
+    "word_joiners",
+    "indefinite_one",
+    "fixed",
+    "dozen",
+    "vague",
+    "indefinite_before",
+    "pronoun_before",
+    "weak_pronoun_before",
+    "weak_words",
+    "decade_suffixes",
+    "repeat_previous",
+}
+
+
+def _bool(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise LexiconError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _digit_format(data: Any) -> DigitFormat:
+    """``numbers.digit_format``: ``thousands`` and ``decimal`` separator lists (default: both "," and
+    "." either way, and spaces for thousands). Spaces are written as their names: space, nbsp,
+    narrow_nbsp, thin_space."""
+    if data is None:
+        return DEFAULT_DIGIT_FORMAT
+    _require_keys("numbers.digit_format", data, {"thousands", "decimal"})
+    names = {"space": " ", "nbsp": "\u00a0", "narrow_nbsp": "\u202f", "thin_space": "\u2009"}
+    sets = []
+    for key in ("thousands", "decimal"):
+        marks = [names.get(m, m) for m in _words(f"numbers.digit_format.{key}", data[key])]
+        if not marks or any(len(m) != 1 or m.isalnum() for m in marks):
+            raise LexiconError(f"numbers.digit_format.{key}: expected separator characters, got {marks!r}")
+        sets.append(frozenset(marks))
+    if any(m.isspace() for m in sets[1]):
+        raise LexiconError("numbers.digit_format.decimal: a space cannot be a decimal mark")
+    return DigitFormat(sets[0], sets[1])
+
+
+_PART_RE = re.compile(r"\{([a-z0-9_]+)\}")
+
+
+def _expand_parts(data: Any) -> Any:
+    """The lexicon with its named parts composed: a phrase in any list that names a part in braces
+    ("{aux_passive} tués") stands for one phrase per phrase of that part, and a part may name
+    other parts. Lexicons without ``parts`` come back as they are."""
+    if not isinstance(data, Mapping) or "parts" not in data:
+        return data
+    raw_parts = data["parts"]
+    if not isinstance(raw_parts, Mapping):
+        raise LexiconError("parts: expected a mapping of names to phrase lists")
+    resolved: dict[str, list[str]] = {}
+
+    def part(name: str, stack: tuple[str, ...]) -> list[str]:
+        if name in resolved:
+            return resolved[name]
+        if name not in raw_parts:
+            raise LexiconError(f"parts: {{{name}}} is used but not defined")
+        if name in stack:
+            raise LexiconError(f"parts: {{{name}}} is defined in terms of itself")
+        phrases = _words(f"parts.{name}", raw_parts[name])
+        resolved[name] = [out for p in phrases for out in expand(p, (*stack, name))]
+        return resolved[name]
+
+    def expand(phrase: str, stack: tuple[str, ...] = ()) -> list[str]:
+        pieces = _PART_RE.split(phrase)
+        if len(pieces) == 1:
+            return [phrase]
+        choices = [[piece] if k % 2 == 0 else part(piece, stack) for k, piece in enumerate(pieces)]
+        return [" ".join("".join(combo).split()) for combo in itertools.product(*choices)]
+
+    def walk(node: Any, top: bool = False) -> Any:
+        if isinstance(node, Mapping):
+            return {k: walk(v) for k, v in node.items() if not (top and k == "parts")}
+        if isinstance(node, list):
+            out: list[Any] = []
+            for item in node:
+                out.extend(expand(item) if isinstance(item, str) else [walk(item)])
+            return out
+        return node
+
+    for name in raw_parts:
+        part(str(name), ())
+    return walk(data, top=True)
+
+
 def parse_lexicon(data: Any, language: str) -> Lexicon:
     """Validate and compile lexicon data (the parsed YAML); raises :class:`LexiconError`."""
-    _require_keys("lexicon", data, _TOP_KEYS)
+    _require_keys("lexicon", data, _TOP_KEYS, _TOP_KEYS - _OPTIONAL_TOP_KEYS)
+    data = _expand_parts(data)
     if data["language"] != language:
         raise LexiconError(f"language: file says {data['language']!r}, expected {language!r}")
+    ortho = data.get("orthography") or {}
+    _require_keys("orthography", ortho, {"elisions"}, set())
+    written = _words("orthography.elisions", ortho.get("elisions", []))
+    elisions = frozenset(w.lower().replace("\u2019", "'") for w in written)
+    if any(not w.endswith("'") or len(w) < 2 for w in elisions):
+        raise LexiconError('orthography.elisions: every elided word ends in an apostrophe ("d\'")')
+    token = _ELISIONS.set(elisions)
+    try:
+        return _parse(data, language, elisions)
+    finally:
+        _ELISIONS.reset(token)
+
+
+def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
 
     num = data["numbers"]
     _require_keys(
@@ -606,16 +791,21 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             "weak_words",
             "decade_suffixes",
             "repeat_previous",
+            *_OPTIONAL_NUMBER_KEYS,
         },
+        _REQUIRED_NUMBER_KEYS,
     )
+    units, unit_compounds = _split_int_map("numbers.units", num["units"], "unit")
+    tens, tens_compounds = _split_int_map("numbers.tens", num["tens"], "tens")
+    fixed_qualifiers: dict[tuple[str, ...], Qualifier] = {}
     numbers = NumberWords(
-        units=_int_map("numbers.units", num["units"]),
-        tens=_int_map("numbers.tens", num["tens"]),
+        units=units,
+        tens=tens,
         scales=_int_map("numbers.scales", num["scales"]),
         scale_abbreviations=_int_map("numbers.scale_abbreviations", num["scale_abbreviations"]),
         word_joiners=_word_set("numbers.word_joiners", num["word_joiners"]),
         indefinite_one=_word_set("numbers.indefinite_one", num["indefinite_one"]),
-        fixed=_value_table("numbers.fixed", num["fixed"]),
+        fixed=_value_table("numbers.fixed", num["fixed"], fixed_qualifiers),
         dozen=_word_set("numbers.dozen", num["dozen"]),
         vague=_value_table("numbers.vague", num["vague"]),
         indefinite_before=_word_set("numbers.indefinite_before", num["indefinite_before"]),
@@ -626,7 +816,25 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
             _key("numbers.weak_words", w) for w in _words("numbers.weak_words", num["weak_words"])
         ),
         repeat_previous=_flag_table("numbers.repeat_previous", num["repeat_previous"]),
+        digit_format=_digit_format(num.get("digit_format")),
+        compounds=PhraseTable(unit_compounds + tens_compounds),
+        tens_with_teens=frozenset(
+            _key("numbers.tens_with_teens", w)
+            for w in _words("numbers.tens_with_teens", num.get("tens_with_teens", []))
+        ),
+        tens_joiners=_word_set("numbers.tens_joiners", num.get("tens_joiners", [])),
+        hundreds=MappingProxyType(_int_map("numbers.hundreds", num.get("hundreds", {}))),
+        bare_scales=_word_set("numbers.bare_scales", num.get("bare_scales", [])),
+        not_initial=_word_set("numbers.not_initial", num.get("not_initial", [])),
+        hyphenated_parts=_bool("numbers.hyphenated_parts", num.get("hyphenated_parts", False)),
+        fixed_qualifiers=MappingProxyType(fixed_qualifiers),
     )
+    for where, words, known, section in (
+        ("numbers.bare_scales", numbers.bare_scales, numbers.scales, "scales"),
+        ("numbers.not_initial", numbers.not_initial, numbers.units, "units"),
+    ):
+        if not words <= set(known):
+            raise LexiconError(f"{where}: {sorted(words - set(known))} are not in numbers.{section}")
 
     qual = data["qualifiers"]
     _require_keys(
@@ -640,7 +848,10 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
 
     notp = data["not_people"]
     _require_keys(
-        "not_people", notp, {"units_after", "objects_after", "before", "date_words", "year_range", "ratio"}
+        "not_people",
+        notp,
+        {"units_after", "objects_after", "before", "date_words", "year_range", "ratio", "date_joiners"},
+        {"units_after", "objects_after", "before", "date_words", "year_range", "ratio"},
     )
     year_range = notp["year_range"]
     if not (
@@ -652,45 +863,42 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         raise LexiconError("not_people.year_range: expected [first, last] as integers")
 
     link = data["linking"]
-    _require_keys(
-        "linking",
-        link,
-        {
-            "after_window",
-            "relative_pronouns",
-            "relative_clause_window",
-            "before_window",
-            "toll_window",
-            "toll_change_before",
-            "projection_window",
-            "before_fillers",
-            "auxiliaries",
-            "clause_breaks",
-            "object_starts",
-            "hard_breaks",
-            "breakdown_before",
-            "breakdown_after",
-            "coordinators",
-            "projection_before",
-            "negation_before",
-            "negation_bridge",
-            "prepositions",
-            "not_victims_before",
-            "earlier_toll_before",
-            "cancel_sentence",
-            "partitive_openers",
-            "partitive",
-            "cancel_by_category",
-            "cancel_reach",
-            "appositive_dashes",
-            "toll_references",
-            "repeat_cue",
-            "list_colons",
-            "list_part_followers",
-            "respectively",
-            "fatal_manner",
-        },
-    )
+    linking_keys = {
+        "after_window",
+        "relative_pronouns",
+        "relative_clause_window",
+        "before_window",
+        "toll_window",
+        "toll_change_before",
+        "projection_window",
+        "before_fillers",
+        "auxiliaries",
+        "clause_breaks",
+        "object_starts",
+        "hard_breaks",
+        "breakdown_before",
+        "breakdown_after",
+        "coordinators",
+        "projection_before",
+        "negation_before",
+        "negation_bridge",
+        "prepositions",
+        "not_victims_before",
+        "earlier_toll_before",
+        "cancel_sentence",
+        "partitive_openers",
+        "partitive",
+        "cancel_by_category",
+        "cancel_reach",
+        "appositive_dashes",
+        "toll_references",
+        "repeat_cue",
+        "list_colons",
+        "list_part_followers",
+        "respectively",
+        "fatal_manner",
+    }
+    _require_keys("linking", link, linking_keys | {"active_auxiliaries"}, linking_keys)
     linking = Linking(
         after_window=_int("linking.after_window", link["after_window"]),
         relative_pronouns=_word_set("linking.relative_pronouns", link["relative_pronouns"]),
@@ -725,6 +933,7 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
         list_part_followers=_word_set("linking.list_part_followers", link["list_part_followers"]),
         respectively=_word_set("linking.respectively", link["respectively"]),
         fatal_manner=_word_set("linking.fatal_manner", link["fatal_manner"]),
+        active_auxiliaries=_word_set("linking.active_auxiliaries", link.get("active_auxiliaries", [])),
     )
 
     ctx = data["context"]
@@ -746,6 +955,8 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
     number_words = (
         set(numbers.units)
         | set(numbers.tens)
+        | set(numbers.hundreds)
+        | {k[0] for k, _ in numbers.compounds.entries()}
         | set(numbers.scales)
         | set(numbers.dozen)
         | {k[0] for k, _ in numbers.vague.entries()}
@@ -753,6 +964,8 @@ def parse_lexicon(data: Any, language: str) -> Lexicon:
     )
     return Lexicon(
         language=language,
+        elisions=elisions,
+        date_joiners=_word_set("not_people.date_joiners", notp.get("date_joiners", [])),
         abbreviations=frozenset(
             a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])
         ),
