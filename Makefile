@@ -44,10 +44,14 @@ bench: $(STAMP) ## Print throughput figures (extraction, end to end)
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_flow.py
 
-eval: $(STAMP) ## Score the extractor on the dev gold sets in ../shared/eval
+eval: $(STAMP) ## Score the extractor on every dev gold set in ../shared/eval, whole and in 2 folds
 	@if [ -d "$(SHARED)/eval" ]; then \
-	  $(BIN)/casualty-etl evaluate $(SHARED)/eval/dev.jsonl --categories killed,injured,displaced,missing; \
-	  $(BIN)/casualty-etl evaluate $(SHARED)/eval/dev-displacement.jsonl --categories killed,injured,displaced,missing; \
+	  for f in dev.jsonl dev-displacement.jsonl dev-fr.jsonl dev-es.jsonl; do \
+	    if [ -f "$(SHARED)/eval/$$f" ]; then \
+	      $(BIN)/casualty-etl evaluate $(SHARED)/eval/$$f --categories killed,injured,displaced,missing --folds 2 || exit 1; \
+	    fi; \
+	  done; \
+	  $(BIN)/casualty-etl evaluate tests/data/heldout_team.jsonl --categories killed,injured,displaced,missing; \
 	else echo "no $(SHARED)/eval here: nothing to score"; fi
 
 lint: $(STAMP) ## Check the code with ruff

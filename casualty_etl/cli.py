@@ -267,6 +267,18 @@ def extract(input_path: Path, output: Path, language: str) -> None:
 @click.option("--categories", default="", help="Comma-separated categories to score (default: all).")
 @click.option("--exclude-qualifiers", default="", help="Gold qualifiers to treat as don't-care.")
 @click.option("--exclude-scopes", default="", help="Gold scopes to treat as don't-care.")
+@click.option(
+    "--folds",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Split GOLD into N deterministic folds (by origin, then a hash of id) and print each fold's score.",
+)
+@click.option(
+    "--fold",
+    type=click.IntRange(min=0),
+    default=None,
+    help="With --folds: score only this fold (0-based).",
+)
 def evaluate(
     gold: Path,
     predictions: Path | None,
@@ -274,10 +286,22 @@ def evaluate(
     categories: str,
     exclude_qualifiers: str,
     exclude_scopes: str,
+    folds: int | None,
+    fold: int | None,
 ) -> None:
     """Score the extractor (or a predictions file) against GOLD.jsonl: precision, recall and F1 per
     category and micro-averaged, lenient (category + value) and strict (+ qualifier)."""
-    from casualty_etl.evaluate import load_gold, load_predictions, predict, render, score, scores_to_json
+    from casualty_etl.evaluate import (
+        fold_report,
+        format_fold_report,
+        load_gold,
+        load_predictions,
+        predict,
+        render,
+        score,
+        scores_to_json,
+        select_fold,
+    )
 
     if not gold.is_file():
         _fail(f"no such file: {gold}")
@@ -287,16 +311,26 @@ def evaluate(
     def split(value: str) -> frozenset[str]:
         return frozenset(x.strip() for x in value.split(",") if x.strip())
 
+    if fold is not None and folds is None:
+        _fail("--fold needs --folds")
+    if fold is not None and folds is not None and fold >= folds:
+        _fail(f"--fold {fold} is not in 0..{folds - 1}")
     documents = load_gold(gold)
+    title = f"{gold.name} (extractor {EXTRACTOR_VERSION})"
+    if folds is not None and fold is not None:
+        documents = select_fold(documents, folds, fold)
+        title = f"{gold.name} fold {fold} of {folds} (extractor {EXTRACTOR_VERSION})"
     preds = load_predictions(predictions) if predictions is not None else predict(documents)
-    scores = score(
-        documents,
-        preds,
+    filters = dict(
         categories=split(categories) or None,
         exclude_qualifiers=split(exclude_qualifiers),
         exclude_scopes=split(exclude_scopes),
     )
-    out.print(render(scores, title=f"{gold.name} (extractor {EXTRACTOR_VERSION})"))
+    scores = score(documents, preds, **filters)
+    out.print(render(scores, title=title))
+    if folds is not None and fold is None:
+        rows = fold_report(documents, preds, folds, **filters)
+        out.print(format_fold_report(rows, title=f"{gold.name}: {folds} folds (headline categories)"))
     if json_path is not None:
         json_path.write_text(json.dumps(scores_to_json(scores), indent=2) + "\n", encoding="utf-8")
 

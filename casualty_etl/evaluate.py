@@ -11,7 +11,10 @@ Each gold figure and each prediction is matched at most once (maximum bipartite 
 (document, category, value) group). Filters follow the reference scorer: ``categories`` drops other
 categories from gold *and* predictions; ``exclude_qualifiers``/``exclude_scopes`` make gold figures
 "don't care" (a prediction left over after matching that hits one is neither a true nor a false
-positive); ``origins``/``lang`` select documents. Documents without predictions predicted nothing;
+positive); ``origins``/``lang`` select documents. ``assign_folds`` splits a gold file into N
+deterministic folds (stratified by ``origin``, ordered by a hash of ``id``) so that rules can be
+written from one fold and measured on another (``fold_report`` scores every fold). Documents without
+predictions predicted nothing;
 prediction ids that are not in the gold file are reported and ignored. ``scores_to_json`` gives the
 object the reference scorer writes with ``--json``.
 
@@ -21,6 +24,7 @@ scored), ``status``/``subtype``/``unit`` (ignored, as by the reference), pandas,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections import defaultdict
@@ -209,6 +213,37 @@ def write_predictions(predictions: Mapping[str, Sequence[Figure]], path: str | P
         for doc_id, figures in predictions.items():
             rec = {"id": doc_id, "figures": [f.to_json() for f in figures]}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------------------------- folds
+
+
+def _id_hash(doc_id: str) -> str:
+    return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()
+
+
+def assign_folds(docs: Iterable[GoldDocument], n: int) -> dict[str, int]:
+    """Document id -> fold in ``0..n-1``. Within each ``origin`` (one outlet or style), documents are
+    ordered by the sha256 of their id and dealt to the folds in turn: every origin is spread over
+    all folds, and the split depends only on the file's ids and origins (never on file order)."""
+    if n < 1:
+        raise ValueError("the number of folds must be at least 1")
+    by_origin: dict[str, list[str]] = defaultdict(list)
+    for d in docs:
+        by_origin[d.origin or ""].append(d.id)
+    folds: dict[str, int] = {}
+    for origin in sorted(by_origin):
+        for rank, doc_id in enumerate(sorted(by_origin[origin], key=_id_hash)):
+            folds[doc_id] = rank % n
+    return folds
+
+
+def select_fold(docs: Sequence[GoldDocument], n: int, k: int) -> tuple[GoldDocument, ...]:
+    """The documents of fold ``k`` of ``n`` (``assign_folds``)."""
+    if not 0 <= k < n:
+        raise ValueError(f"fold {k} is not in 0..{n - 1}")
+    folds = assign_folds(docs, n)
+    return tuple(d for d in docs if folds[d.id] == k)
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -505,6 +540,40 @@ def format_table(scores: Scores, title: str | None = None) -> Table:
     )
     table.caption_justify = "left"
     return table
+
+
+@dataclass(frozen=True, slots=True)
+class FoldScore:
+    fold: int
+    documents: int
+    lenient: Counts
+    strict: Counts
+
+
+def fold_report(
+    gold: Sequence[GoldDocument], predictions: Predictions, n: int, **filters: object
+) -> tuple[FoldScore, ...]:
+    """Headline micro counts (``HEADLINE_CATEGORIES``) of every fold of ``n``; ``filters`` go to ``score``."""
+    rows = []
+    for k in range(n):
+        docs = select_fold(gold, n, k)
+        s = score(docs, predictions, **filters)  # type: ignore[arg-type]
+        rows.append(FoldScore(k, len(docs), s.headline(Mode.LENIENT), s.headline(Mode.STRICT)))
+    return tuple(rows)
+
+
+def format_fold_report(rows: Sequence[FoldScore], title: str | None = None) -> str:
+    """One line per fold: documents, headline micro-F1 lenient / strict, and the largest gap."""
+    lines = [title] if title else []
+    for r in rows:
+        lines.append(
+            f"  fold {r.fold}: {r.documents:4d} docs  lenient {r.lenient.f1:.3f} "
+            f"(tp/fp/fn {r.lenient.tp}/{r.lenient.fp}/{r.lenient.fn})  strict {r.strict.f1:.3f}"
+        )
+    if len(rows) > 1:
+        gap = max(r.lenient.f1 for r in rows) - min(r.lenient.f1 for r in rows)
+        lines.append(f"  largest lenient gap between folds: {gap:.3f}")
+    return "\n".join(lines) + "\n"
 
 
 def render(scores: Scores, title: str | None = None, width: int = 100) -> str:

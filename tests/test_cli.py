@@ -142,3 +142,20 @@ def test_report_without_a_lake_exits_2(capsys, tmp_path) -> None:
 def test_aggregate_runs_the_prefect_flow(capsys, small_lake) -> None:
     code, out, _ = _run(capsys, "aggregate", "--lake", str(small_lake))
     assert (code, "incidents" in out) == (0, True)
+
+
+def test_evaluate_one_fold_needs_folds(capsys) -> None:
+    assert _run(capsys, "evaluate", str(DATA / "tiny_gold.jsonl"), "--fold", "1")[0] == 2
+
+
+def test_evaluate_prints_a_fold_report(capsys) -> None:
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        str(DATA / "tiny_gold.jsonl"),
+        "--predictions",
+        str(DATA / "tiny_pred.jsonl"),
+        "--folds",
+        "2",
+    )
+    assert (code, "fold 1:" in out) == (0, True)

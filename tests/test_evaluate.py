@@ -283,3 +283,26 @@ def test_random_inputs_score_like_reference(
         gold_recs, pred_recs, excl_qual=set(exclude), excl_scope=set(scopes)
     )
     assert scores_to_json(ours) == reference
+
+
+def test_folds_spread_every_origin_and_ignore_file_order() -> None:
+    from casualty_etl.evaluate import GoldDocument, assign_folds
+
+    docs = [
+        GoldDocument(id=f"{o}-{i}", text="", figures=(), origin=o)
+        for o in ("wire", "report")
+        for i in range(6)
+    ]
+    folds = assign_folds(docs, 2)
+    per_origin = {(d.origin, folds[d.id]) for d in docs}
+    assert (per_origin, assign_folds(list(reversed(docs)), 2)) == (
+        {("wire", 0), ("wire", 1), ("report", 0), ("report", 1)},
+        folds,
+    )
+
+
+def test_fold_report_counts_every_document_once() -> None:
+    from casualty_etl.evaluate import fold_report
+
+    rows = fold_report(GOLD, PRED, 2)
+    assert sum(r.documents for r in rows) == len(GOLD)
