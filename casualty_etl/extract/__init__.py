@@ -75,12 +75,41 @@ def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
         links = link_sentence(tokens, lows, quantities, cues, lexicon, previous)
         if links:
             context = SentenceContext(text, tokens, lows, lexicon, quantities)
-            headline = index == 0 or not sentence.rstrip().endswith(_SENTENCE_ENDINGS)
+            headline = not sentence.rstrip().endswith(_SENTENCE_ENDINGS) or (
+                index == 0 and _whole_line(text, start, end)
+            )
+            places = _places(tokens, lows, lexicon)
+            words = frozenset(lows) if places else frozenset()
             for link in links:
                 figure = _figure(link, context.read(link), text, sentence, tokens)
-                mentions.append(Mention(figure, index, link.quantity.start, headline))
+                fresh = lexicon.merge.new_fact_before.match_ending(lows, link.quantity.start) is not None
+                mentions.append(Mention(figure, index, link.quantity.start, headline, fresh, places, words))
         previous = links[-1] if links else None
     return merge_mentions(mentions, lexicon.generic_victim)
+
+
+def _whole_line(text: str, start: int, end: int) -> bool:
+    """The sentence is a line of its own, with more text after it (a title, even one ending in a
+    full stop); a first sentence that runs on in its line is the lead of the body, not a headline."""
+    before = text.rfind("\n", 0, start)
+    after = text.find("\n", end)
+    return not text[before + 1 : start].strip() and after != -1 and not text[end:after].strip()
+
+
+def _places(tokens: tuple[Token, ...], lows: list[str], lexicon) -> frozenset[str]:
+    """Capitalised words written right after a place preposition (``merge.place_prepositions``)
+    past the sentence's first word: the places a sentence names, for telling incidents apart."""
+    prepositions = lexicon.merge.place_prepositions
+    if not prepositions:
+        return frozenset()
+    return frozenset(
+        lows[i]
+        for i in range(2, len(tokens))
+        if lows[i - 1] in prepositions
+        and tokens[i].text[:1].isupper()
+        and tokens[i].text[1:2].islower()
+        and lows[i] not in lexicon.date_words
+    )
 
 
 def _candidate_sentences(text: str, cue_starts: list[int], lexicon) -> list[tuple[int, tuple[int, int]]]:

@@ -1,16 +1,30 @@
 """Stage 7: one figure per fact in a document.
 
 Input: the figures of all sentences, in text order. Output: the same figures with repeated
-mentions of one fact merged (headline, body, caption): same category, value and unit, in
-different sentences, with compatible victims, where one of the two stands in a headline-like
-sentence (the first of the text, or a line without a closing full stop, such as a headline
-or caption) or both name the same specific victims. Two equal numbers in the body of a long
-report are more often two facts than one, so they stay apart. The kept mention
-is the most informative one (a qualified "at least 12" over a bare "12", else the first);
-the others go to ``other_spans`` and their differing qualifiers to ``alt_qualifiers``.
-Mentions in one sentence are distinct facts ("two killed in X and two in Y") and stay apart.
-Displaced households figures stated next to a person count of the same sentence are dropped
-(guideline: the person count is the figure).
+mentions of one fact merged (guideline section 5: headline, body, caption and a quote that
+restates the toll are one entry). Two mentions in different sentences are one fact when they
+have the same category, value and unit, compatible victims (unstated or the lexicon's generic
+group go with any; "kills 10 soldiers" / "10 people were killed"), and compatible scopes
+(a breakdown only with a breakdown; otherwise equal scopes, except next to a headline), and either
+
+- one stands in a headline-like sentence (a line without a closing full stop, such as a
+  headline or caption, or the first line of several), where a headline's toll may repeat a body
+  running total or background ("toll rises to 120" / "bringing the total to 120"); or
+- both are in the body, the earlier in the lead (``LEAD_SENTENCES``), with the same scope (not a
+  breakdown), a value of at least
+  ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as different facts), neither opened
+  by a new-fact word (lexicon ``merge.new_fact_before``: "another 15,000"), and sentences that
+  do not name different places (``merge.place_prepositions``: "four died in Lenta" / "four died
+  in Darro"); or both name the same specific victims.
+
+A later mention must be compatible with every mention of its group, so a running total equal
+to an incident count stays apart from the body's incident mention. The kept mention is the most
+informative one (a qualified "at least 12" over a bare "12", then the body over a headline,
+then the first); the others go to
+``other_spans`` and their differing qualifiers to ``alt_qualifiers``. Mentions in one sentence are
+distinct facts ("two killed in X and two in Y") and stay apart. Displaced households figures
+stated next to a person count of the same sentence are dropped (guideline: the person count is
+the figure).
 
 Deliberately not here: clustering figures across articles (that is the aggregate step).
 """
@@ -26,6 +40,14 @@ from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
 #: Farthest apart, in tokens, a households count and the person count restating it may stand.
 RESTATEMENT_DISTANCE = 8
 
+#: Smallest value two body mentions (no headline) must have to be taken for one fact.
+MIN_BODY_REPEAT = 3
+
+#: A body count repeats an earlier one only when the earlier one stands in the lead, the first
+#: sentences of the text, where news states its toll before the details (per-attack tolls of a
+#: multi-attack report, further down, are distinct facts even when equal).
+LEAD_SENTENCES = 4
+
 #: Groups (and members) a mention is compared with: keeps a text with thousands of equal
 #: numbers linear; real repetitions of one fact (headline, body, caption) are a handful.
 MAX_CANDIDATE_GROUPS = 16
@@ -37,6 +59,9 @@ class Mention:
     sentence_index: int
     token_start: int
     headline: bool  # in the first sentence, or in a line that does not end like a sentence
+    fresh: bool = False  # opened by a new-fact word ("another 12"): never a repeat of an earlier count
+    places: frozenset[str] = frozenset()  # capitalised names after a place preposition in the sentence
+    words: frozenset[str] = frozenset()  # every lower-cased word of the sentence
 
 
 def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
@@ -84,21 +109,50 @@ def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
     return kept
 
 
+def _victims_compatible(a: str | None, b: str | None, generic_victim: str) -> bool:
+    return a is None or b is None or a == b or a == generic_victim or b == generic_victim
+
+
+def _scopes_compatible(a: Mention, b: Mention) -> bool:
+    sa, sb = a.figure.scope, b.figure.scope
+    if sa is sb:
+        return True
+    if Scope.BREAKDOWN in (sa, sb):
+        return False
+    # a headline states the news: the body may call it a running total or word it as background
+    # ("a day after the authorities evacuated 1.2 million")
+    return a.headline or b.headline
+
+
 def _compatible(a: Mention, b: Mention, generic_victim: str) -> bool:
+    """``b`` comes after ``a`` in the text."""
     fa, fb = a.figure, b.figure
-    return (
+    if not (
         fa.category is fb.category
         and fa.value == fb.value
         and fa.unit is fb.unit
         and a.sentence_index != b.sentence_index
-        and (fa.victim is None or fb.victim is None or fa.victim == fb.victim)
-        and (fa.scope is Scope.BREAKDOWN) == (fb.scope is Scope.BREAKDOWN)
-        and (
-            a.headline
-            or b.headline
-            or (fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim)
-        )
+        and not b.fresh
+        and _victims_compatible(fa.victim, fb.victim, generic_victim)
+        and _scopes_compatible(a, b)
+    ):
+        return False
+    if a.headline or b.headline:
+        return True
+    if fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim:
+        return True
+    return (
+        fa.value >= MIN_BODY_REPEAT
+        and a.sentence_index < LEAD_SENTENCES
+        and fa.scope is fb.scope
+        and fa.scope is not Scope.BREAKDOWN
+        and not _different_places(a, b)
     )
+
+
+def _different_places(a: Mention, b: Mention) -> bool:
+    """Both sentences name places, and neither names any place of the other anywhere."""
+    return bool(a.places and b.places and a.places.isdisjoint(b.words) and b.places.isdisjoint(a.words))
 
 
 def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure, ...]:
@@ -110,7 +164,7 @@ def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure
         f = m.figure
         same_number = candidates[(f.category, f.value, f.unit)]  # only these can be one fact
         for group in same_number[-MAX_CANDIDATE_GROUPS:]:
-            if all(_compatible(m, other, generic_victim) for other in group[:MAX_CANDIDATE_GROUPS]):
+            if all(_compatible(other, m, generic_victim) for other in group[:MAX_CANDIDATE_GROUPS]):
                 group.append(m)
                 break
         else:
@@ -118,7 +172,7 @@ def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure
             groups.append(same_number[-1])
     merged = []
     for group in groups:
-        primary = next((m for m in group if m.figure.qualifier is not Qualifier.EXACT), group[0])
+        primary = min(group, key=lambda m: (m.figure.qualifier is Qualifier.EXACT, m.headline))
         others = [m.figure for m in group if m is not primary]
         f = primary.figure
         if others:

@@ -224,6 +224,14 @@ class Linking:
 
 
 @dataclass(frozen=True, slots=True)
+class MergeWords:
+    """Words of ``merge`` (optional section): what tells two equal counts of one text apart."""
+
+    new_fact_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    place_prepositions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     language: str
     abbreviations: frozenset[str]
@@ -258,6 +266,7 @@ class Lexicon:
     glued_words: re.Pattern[str]  # two words run together ("tendeaths", "weredisplaced"), see _glued_regex
     elisions: frozenset[str] = frozenset()  # elided words parted from the next ("d'", "l'"), see tokens
     date_joiners: frozenset[str] = frozenset()  # "19 de septiembre": a word between a day and its month
+    merge: MergeWords = field(default_factory=MergeWords)  # optional section ``merge``
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -277,8 +286,9 @@ _TOP_KEYS = {
     "glued_words",
     "parts",
     "orthography",
+    "merge",
 }
-_OPTIONAL_TOP_KEYS = {"parts", "orthography"}
+_OPTIONAL_TOP_KEYS = {"parts", "orthography", "merge"}
 
 
 def _require_keys(
@@ -944,6 +954,13 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
     sentences = data.get("sentences") or {}
     _require_keys("sentences", sentences, {"abbreviations"})
 
+    merge_data = data.get("merge") or {}
+    _require_keys("merge", merge_data, {"new_fact_before", "place_prepositions"}, set())
+    merge = MergeWords(
+        new_fact_before=_flag_table("merge.new_fact_before", merge_data.get("new_fact_before", [])),
+        place_prepositions=_word_set("merge.place_prepositions", merge_data.get("place_prepositions", [])),
+    )
+
     cues, cue_rules = _cues(data["cues"], data["not_cues"])
     _check_cue_content(cues, linking)
     glued = _glued_words(
@@ -966,6 +983,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         language=language,
         elisions=elisions,
         date_joiners=_word_set("not_people.date_joiners", notp.get("date_joiners", [])),
+        merge=merge,
         abbreviations=frozenset(
             a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])
         ),
