@@ -64,7 +64,23 @@ def tokenize(text: str, offset: int = 0, elisions: frozenset[str] = frozenset())
 
 def _split_elisions(tokens: list[Token], elisions: frozenset[str]) -> tuple[Token, ...]:
     out: list[Token] = []
-    for token in tokens:
+    n = len(tokens)
+    skip = -1
+    for i, token in enumerate(tokens):
+        if i == skip:
+            continue  # the apostrophe already joined to the elided word before it
+        if (
+            token.kind is Kind.WORD
+            and i + 1 < n
+            and tokens[i + 1].low == "'"
+            and tokens[i + 1].start == token.end
+            and token.low + "'" in elisions
+        ):
+            # "d' " standing alone (or before a space or a digit): one token with its apostrophe
+            nxt = tokens[i + 1]
+            out.append(Token(token.text + nxt.text, token.low + "'", token.start, nxt.end, Kind.WORD))
+            skip = i + 1
+            continue
         while token.kind is Kind.WORD and "'" in token.low:
             k = token.low.index("'") + 1
             if token.low[:k] not in elisions or k == len(token.low):

@@ -150,6 +150,8 @@ class _Sentence:
                 window = lw.after_window + lw.relative_clause_window  # "fishermen who put to sea ..."
             cue = self.cue_at.get(j)
             if cue is not None:
+                if j > q.end and self.lows[j - 1] in self.lex.numbers.indefinite_before:
+                    return None  # "40 people on board, several dead": the cue counts "several"
                 return self._after_link(q, cue, steps)
             other = self.quantity_at.get(j)
             if (
@@ -317,7 +319,29 @@ class _Sentence:
                 fillers += 1
                 j -= 1
                 continue
-            return None
+            return self._before_across_phrase(q, j, fillers) if lw.before_phrase_window else None
+        return None
+
+    def _before_across_phrase(self, q: Quantity, j: int, fillers: int) -> Link | None:
+        """ "se desplazaron en 20 eventos 9.686 personas": a cue before the number, parted from it by a
+        prepositional phrase of at most ``before_phrase_window`` tokens (a verb before its subject)."""
+        lw = self.link_words
+        for m in range(j - 1, max(-1, j - lw.before_phrase_window - 1), -1):
+            cue = self.cue_ending_at.get(m)
+            if cue is not None:
+                rule = cue.rule_for(Attach.BEFORE)
+                if rule is None or self.lows[m + 1] not in lw.prepositions:
+                    return None
+                return _link(q, cue, rule, LinkKind.BEFORE, fillers + j - m)
+            word = self.lows[m + 1]
+            if (
+                word in lw.hard_breaks
+                or word in lw.clause_breaks
+                or word in lw.coordinators.first_words
+                or m + 1 in self.in_quantity
+                or m + 1 in self.cue_at
+            ):
+                return None
         return None
 
     # ------------------------------------------------------------------ toll nouns
@@ -389,14 +413,24 @@ class _Sentence:
         (both followed by a place preposition) without repeating its cue."""
         lw = self.link_words
         followers = lw.list_part_followers
-        if q.end >= self.n or self.lows[q.end] not in followers or before.end >= self.n:
+        if before.end >= self.n:
             return False
         # the place preposition follows the figure or its noun ("displaced 3,000 people in Lira"),
         # or closes its cue ("were staying at")
         noun = self.lex.victims.match(self.lows, before.end)
         after = before.end + noun[0] if noun is not None else before.end
+        # the sibling repeats the noun when the figure had one ("killed 10 people in Amsa, 5 people in Tebo")
+        own_noun = self.lex.victims.match(self.lows, q.end) if noun is not None and q.end < self.n else None
+        q_end = q.end + own_noun[0] if own_noun is not None else q.end
+        if q_end >= self.n or self.lows[q_end] not in followers:
+            return False
         placed = (after < self.n and self.lows[after] in followers) or self.lows[before.end - 1] in followers
-        if not placed or q.start - before.end > _GAPPED_MAX_TOKENS:
+        if not placed and own_noun is None:
+            # a list item right after the figure ("hay 204 fallecidos, 74 en Morelos y 45 en Puebla")
+            joiner = lw.coordinators.match(self.lows, before.end)
+            placed = joiner is not None and before.end + joiner[0] == q.start
+        gap_start = after if own_noun is not None else before.end  # the repeated noun is part of the shape
+        if not placed or q.start - gap_start > _GAPPED_MAX_TOKENS:
             return False
         return not any(
             self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at

@@ -515,7 +515,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         # "with14,593 households", is no model name).
         prepositions = lexicon.linking.prepositions
         glued_word = prev.kind is Kind.WORD and first.kind is Kind.DIGITS and before not in prepositions
-        if prev.end == first.start and (glued_word or prev.text in "-\u2212+#/:."):
+        signed = first.kind is Kind.DIGITS and prev.text in "-\u2212+#/:."  # not "-Al menos 11" (a dash)
+        if prev.end == first.start and (glued_word or signed):
             return False
     if q.end < n:
         nxt = lows[q.end]

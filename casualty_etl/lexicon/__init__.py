@@ -221,6 +221,7 @@ class Linking:
     respectively: frozenset[str]
     fatal_manner: frozenset[str]
     active_auxiliaries: frozenset[str] = frozenset()  # "ont tué 10": an auxiliary keeping a verb active
+    before_phrase_window: int = 0  # "murieron en el accidente 12 personas": a phrase between cue and number
 
 
 @dataclass(frozen=True, slots=True)
@@ -908,7 +909,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "respectively",
         "fatal_manner",
     }
-    _require_keys("linking", link, linking_keys | {"active_auxiliaries"}, linking_keys)
+    _require_keys("linking", link, linking_keys | {"active_auxiliaries", "before_phrase_window"}, linking_keys)
     linking = Linking(
         after_window=_int("linking.after_window", link["after_window"]),
         relative_pronouns=_word_set("linking.relative_pronouns", link["relative_pronouns"]),
@@ -944,6 +945,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         respectively=_word_set("linking.respectively", link["respectively"]),
         fatal_manner=_word_set("linking.fatal_manner", link["fatal_manner"]),
         active_auxiliaries=_word_set("linking.active_auxiliaries", link.get("active_auxiliaries", [])),
+        before_phrase_window=_int("linking.before_phrase_window", link.get("before_phrase_window", 0)),
     )
 
     ctx = data["context"]
