@@ -1,4 +1,5 @@
-"""The extraction spec: every example in tests/corpus/en/*.yaml, run through ``extract``.
+"""The extraction spec: every example in tests/corpus/<lang>/*.yaml, run through ``extract`` with
+that folder's language passed explicitly (``extract(text, language="fr")``).
 
 Each YAML file holds the examples of one phenomenon. The format is checked first, so a broken
 corpus fails loudly whatever the state of the extractor. Then every example is one test: the
@@ -6,7 +7,7 @@ figures extracted from ``text`` must pair one to one with the expected ``figures
 figure is compared on category, value and qualifier, plus every optional key it gives (a key it
 leaves out is not compared). ``figures: []`` means the text must yield nothing.
 
-Run one phenomenon with ``pytest tests/test_corpus.py -k qualifiers``.
+Run one phenomenon with ``pytest tests/test_corpus.py -k qualifiers``, one language with ``-k fr/``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import yaml
 
 from casualty_etl.model import Category, Qualifier, Scope, Status, Subtype, Unit
 
-CORPUS_DIR = Path(__file__).parent / "corpus" / "en"
+CORPUS_ROOT = Path(__file__).parent / "corpus"
+LANGUAGES = sorted(p.name for p in CORPUS_ROOT.iterdir() if p.is_dir())
 
 FILE_KEYS = {"phenomenon", "description", "examples"}
 EXAMPLE_KEYS = {"id", "text", "figures", "xfail"}
@@ -41,14 +43,19 @@ ID_PATTERN = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 
 
 def load_corpus() -> dict[str, object]:
-    """Every corpus file, parsed, keyed by file stem."""
-    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(CORPUS_DIR.glob("*.yaml"))}
+    """Every corpus file of every language, parsed, keyed by "<lang>/<file stem>"."""
+    return {
+        f"{lang}/{p.stem}": yaml.safe_load(p.read_text(encoding="utf-8"))
+        for lang in LANGUAGES
+        for p in sorted((CORPUS_ROOT / lang).glob("*.yaml"))
+    }
 
 
 CORPUS = load_corpus()
+#: (language, example) for every example of every file.
 EXAMPLES = [
-    example
-    for doc in CORPUS.values()
+    (key.split("/")[0], example)
+    for key, doc in CORPUS.items()
     if isinstance(doc, dict) and isinstance(doc.get("examples"), list)
     for example in doc["examples"]
     if isinstance(example, dict)
@@ -107,12 +114,21 @@ def example_problems(example: object, phenomenon: str) -> list[str]:
 
 
 def test_corpus_exists():
-    assert CORPUS, f"no corpus files in {CORPUS_DIR}"
+    assert "en" in LANGUAGES and CORPUS, f"no corpus files in {CORPUS_ROOT}"
 
 
-@pytest.mark.parametrize("stem", sorted(CORPUS))
-def test_corpus_file_is_well_formed(stem):
-    doc = CORPUS[stem]
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_folder_has_a_lexicon_and_a_negative_file(language):
+    from casualty_etl.lexicon import load_lexicon
+
+    assert load_lexicon(language).language == language
+    assert f"{language}/negative" in CORPUS
+
+
+@pytest.mark.parametrize("key", sorted(CORPUS))
+def test_corpus_file_is_well_formed(key):
+    doc = CORPUS[key]
+    stem = key.split("/")[1]
     assert isinstance(doc, dict), f"{stem}.yaml is not a mapping"
     problems = [f"top-level keys must be {sorted(FILE_KEYS)}"] if doc.keys() != FILE_KEYS else []
     if doc.get("phenomenon") != stem:
@@ -127,24 +143,25 @@ def test_corpus_file_is_well_formed(stem):
 
 
 def test_example_ids_are_unique():
-    counts = Counter(str(ex.get("id")) for ex in EXAMPLES)
+    counts = Counter(f"{lang}/{ex.get('id')}" for lang, ex in EXAMPLES)
     duplicates = sorted(ex_id for ex_id, n in counts.items() if n > 1)
     assert not duplicates, f"duplicate ids: {duplicates}"
 
 
-def test_negative_file_expects_no_figures():
-    negative = CORPUS.get("negative") or {}
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_negative_file_expects_no_figures(language):
+    negative = CORPUS.get(f"{language}/negative") or {}
     offenders = [ex.get("id") for ex in negative.get("examples") or [] if ex.get("figures") != []]
-    assert negative and not offenders, f"negative.yaml examples must have figures: [] ({offenders})"
+    assert negative and not offenders, f"{language}/negative.yaml examples need figures: [] ({offenders})"
 
 
 # --- behaviour ----------------------------------------------------------------------------
 
 
-def run_extract(text: str) -> tuple:
+def run_extract(text: str, language: str = "en") -> tuple:
     from casualty_etl.extract import extract  # imported here: the format tests run without it
 
-    return tuple(extract(text))
+    return tuple(extract(text, language=language))
 
 
 def expected_figures(example: dict) -> list[dict]:
@@ -186,14 +203,16 @@ def describe(figure) -> str:
     return f"{{{shown}}} span={getattr(figure, 'span', None)!r}"
 
 
-def example_param(example: dict):
+def example_param(language: str, example: dict):
     marks = [pytest.mark.xfail(strict=True, reason=example["xfail"])] if example.get("xfail") else []
-    return pytest.param(example, id=str(example.get("id")), marks=marks)
+    # English ids stay as they were; other languages are prefixed ("fr/number_forms.words")
+    ex_id = str(example.get("id")) if language == "en" else f"{language}/{example.get('id')}"
+    return pytest.param(language, example, id=ex_id, marks=marks)
 
 
-@pytest.mark.parametrize("example", [example_param(ex) for ex in EXAMPLES])
-def test_example(example):
-    extracted = run_extract(example["text"])
+@pytest.mark.parametrize(("language", "example"), [example_param(lang, ex) for lang, ex in EXAMPLES])
+def test_example(language, example):
+    extracted = run_extract(example["text"], language)
     expected = expected_figures(example)
     assert pairs_one_to_one(expected, extracted), (
         f"{example['id']}\n  text: {example['text']!r}\n  expected:\n"
@@ -203,10 +222,13 @@ def test_example(example):
     )
 
 
-def test_negative_corpus_yields_nothing():
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_negative_corpus_yields_nothing(language):
     """All texts with ``figures: []`` (xfail ones aside) at once: one summary of what leaks through."""
-    negatives = [ex for ex in EXAMPLES if ex.get("figures") == [] and not ex.get("xfail")]
-    leaks = {ex["id"]: run_extract(ex["text"]) for ex in negatives}
+    negatives = [
+        ex for lang, ex in EXAMPLES if lang == language and ex.get("figures") == [] and not ex.get("xfail")
+    ]
+    leaks = {ex["id"]: run_extract(ex["text"], language) for ex in negatives}
     leaks = {ex_id: figures for ex_id, figures in leaks.items() if figures}
     assert not leaks, f"{len(leaks)} of {len(negatives)} figure-free texts yield figures:\n" + "".join(
         f"  {ex_id}: {[describe(fig) for fig in figures]}\n" for ex_id, figures in leaks.items()

@@ -6,6 +6,9 @@ Input: ../shared/eval/<file> (gold JSON lines, never copied into this repo) and 
 Output: the score table on stdout (``pytest -s`` or ``-rP`` shows it) and a failure when a score drops.
 Raise the floor by hand after an improvement; this test never writes it.
 
+Each file is scored in its own language: the ``lang`` of its gold records (one per file), passed
+to ``extract`` explicitly.
+
 Skips when the shared folder is absent or ``casualty_etl.extract`` is not written yet. Not here:
 timing (``make bench``). Per category, the issue's bar (no headline category below
 ``CATEGORY_FLOOR`` lenient) is checked on each dev file.
@@ -13,6 +16,7 @@ timing (``make bench``). Per category, the issue's bar (no headline category bel
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import math
@@ -43,7 +47,10 @@ def _dev_scores(name: str):
     if not path.exists():
         pytest.skip(f"shared dev data not found: {path}")
     gold = load_gold(path)
-    return score(gold, predict(gold, _extractor()), categories=HEADLINE_CATEGORIES)
+    languages = {doc.lang or "en" for doc in gold}
+    assert len(languages) == 1, f"{name}: one language per dev file, got {sorted(languages)}"
+    extract = functools.partial(_extractor(), language=languages.pop())
+    return score(gold, predict(gold, extract), categories=HEADLINE_CATEGORIES)
 
 
 @pytest.mark.parametrize("name", sorted(FLOOR))

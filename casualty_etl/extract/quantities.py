@@ -330,8 +330,9 @@ def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantit
     i = 0
     n = len(tokens)
     starts = lexicon.quantity_starts
+    repeats = lexicon.numbers.repeat_previous.first_words  # "autant de blessés"
     while i < n:
-        if tokens[i].kind is not Kind.DIGITS and lows[i] not in starts:
+        if tokens[i].kind is not Kind.DIGITS and lows[i] not in starts and lows[i] not in repeats:
             i += 1
             continue
         repeated = _repeated_quantity(tokens, lows, i, found, lexicon) if found else None

@@ -909,7 +909,8 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "respectively",
         "fatal_manner",
     }
-    _require_keys("linking", link, linking_keys | {"active_auxiliaries", "before_phrase_window"}, linking_keys)
+    optional_linking_keys = {"active_auxiliaries", "before_phrase_window"}
+    _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
         after_window=_int("linking.after_window", link["after_window"]),
         relative_pronouns=_word_set("linking.relative_pronouns", link["relative_pronouns"]),
