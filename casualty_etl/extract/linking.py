@@ -459,6 +459,34 @@ class _Sentence:
             for j in range(before.end, q.start)
         )
 
+    def is_part_sibling(self, q: Quantity, before: Link) -> bool:
+        """ "Of the dead, five were police officers and two were civilians"; "including 12 in the
+        old town and 9 in the port": a number coordinated shortly after a part, in the same clause
+        and with no cue of its own, is another part of the same whole."""
+        lw = self.link_words
+        if not before.breakdown or before.end > q.start or q.start - before.end > _GAPPED_MAX_TOKENS:
+            return False
+        if not self.coordinated_before(q):
+            return False
+        return not any(
+            self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
+            for j in range(before.end, q.start)
+        )
+
+    def restates_households(self, q: Quantity, before: Link) -> bool:
+        """ "displaced 1,210 households (5,730 individuals)": a person count opened by a restatement
+        mark (``linking.restatement_opens``) right after a households count restates it."""
+        b = before.quantity
+        k = q.start - 1
+        if k < 1 or self.lows[k] not in self.link_words.restatement_opens or not 0 <= k - b.end <= 2:
+            return False
+        victims = self.lex.victims
+        counted = victims.match(self.lows, b.end)
+        if counted is None or counted[1] != self.lex.households_victim:
+            return False
+        person = victims.match(self.lows, q.end)
+        return person is not None and person[1] != self.lex.households_victim
+
     def cue_parts(self, cue: CueMatch) -> list[Category]:
         """The categories of the single-word cues inside a cue phrase, in order, when there are
         several different ones ("killed and injured" -> killed, injured)."""
@@ -697,8 +725,10 @@ def link_sentence(
             if last_here is not None and last_here.category is link.category:
                 if sentence.revises_the_figure_before(q):  # "... later revised the death toll to 7"
                     supersede_last_here()
-            names_a_part = sentence.breakdown_before(q) or (
-                link.cue is not None and any(rule.part for rule in link.cue.rules)
+            names_a_part = (
+                sentence.breakdown_before(q)
+                or (link.cue is not None and any(rule.part for rule in link.cue.rules))
+                or (last_here is not None and sentence.breakdown_after(q))  # "11 hurt, 3 of them in care"
             )
             if names_a_part and link.kind is not LinkKind.BREAKDOWN and last is not None:
                 if link.kind is LinkKind.COORDINATED and link.category is not last.category:
@@ -727,9 +757,13 @@ def link_sentence(
                 last_whole = link
             continue
         fatal_part = last_here is not None and last_here.category in _WOUNDING and sentence.said_fatal(q)
-        if last is None or (q.weak and not fatal_part):
+        listed_in = sentence.list_whole(q, last_whole) if last_here is not None else None
+        if last is None or (q.weak and not fatal_part and listed_in is None):
             continue
-        if last_here is not None and sentence.repeats_the_cue_before(q):
+        if last_here is not None and sentence.restates_households(q, last_here):
+            # "displaced 1,210 households (5,730 individuals)": merge keeps the person count
+            links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.households_restated")
+        elif last_here is not None and sentence.repeats_the_cue_before(q):
             # "30 people sought refuge in one camp and another 130 did likewise"
             links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.repeated_cue")
         elif last_here is not None and sentence.revises_the_figure_before(q):
@@ -746,9 +780,12 @@ def link_sentence(
                 links[k] = replace(
                     links[k], category=Category.KILLED, rule_ids=links[k].rule_ids + ("link.fatally",)
                 )
-        elif (listed_in := sentence.list_whole(q, last_whole)) is not None:
-            # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"
+        elif listed_in is not None or (listed_in := sentence.list_whole(q, last_whole)) is not None:
+            # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"; "one in Region 1, ..."
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
+        elif last_here is not None and sentence.is_part_sibling(q, last_here):
+            # "of the dead, five were police officers and two were civilians"
+            links[k] = _derived(last_here, q, LinkKind.BREAKDOWN, rule="link.part_sibling", breakdown=True)
         elif (
             last_here is not None
             and sentence.coordinated_before(q)

@@ -222,6 +222,7 @@ class Linking:
     fatal_manner: frozenset[str]
     active_auxiliaries: frozenset[str] = frozenset()  # "ont tué 10": an auxiliary keeping a verb active
     before_phrase_window: int = 0  # "murieron en el accidente 12 personas": a phrase between cue and number
+    restatement_opens: frozenset[str] = frozenset()  # "1,210 households (5,730 people)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -909,7 +910,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "respectively",
         "fatal_manner",
     }
-    optional_linking_keys = {"active_auxiliaries", "before_phrase_window"}
+    optional_linking_keys = {"active_auxiliaries", "before_phrase_window", "restatement_opens"}
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
         after_window=_int("linking.after_window", link["after_window"]),
@@ -947,6 +948,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         fatal_manner=_word_set("linking.fatal_manner", link["fatal_manner"]),
         active_auxiliaries=_word_set("linking.active_auxiliaries", link.get("active_auxiliaries", [])),
         before_phrase_window=_int("linking.before_phrase_window", link.get("before_phrase_window", 0)),
+        restatement_opens=frozenset(_words("linking.restatement_opens", link.get("restatement_opens", []))),
     )
 
     ctx = data["context"]
