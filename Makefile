@@ -43,6 +43,7 @@ test: $(STAMP) ## Run the whole test suite
 bench: $(STAMP) ## Print throughput figures (extraction, end to end)
 	$(BIN)/python bench/bench_extract.py
 	$(BIN)/python bench/bench_flow.py
+	$(BIN)/python bench/bench_language.py
 
 eval: $(STAMP) ## Score the extractor on every dev gold set in ../shared/eval, whole and in 2 folds
 	@if [ -d "$(SHARED)/eval" ]; then \

@@ -5,7 +5,7 @@ Commands:
   serve     the same flow on a cron schedule (starts a local Prefect server when none is configured)
   aggregate figures -> incidents, running totals and rollups (a Prefect flow)
   report    HTML report and CSV tables; export-hxl: rollups as HXL CSV
-  extract   JSON lines of {"id", "text"} -> JSON lines of {"id", "figures"} (no Prefect, no lake)
+  extract   JSON lines of {"id", "text"} -> JSON lines of {"id", "language", "figures"} (no Prefect, no lake)
   evaluate  score the extractor (or a predictions file) against a gold file
 
 A bad invocation prints one line ``casualty-etl: error: ...`` on stderr and exits 2. Prefect is
@@ -71,6 +71,39 @@ _CONFIG_OPTION = click.option(
 )
 
 
+_LANGUAGE_OPTION = click.option(
+    "--language",
+    "--lang",
+    "language",
+    default=None,
+    help="Read every article with this language's lexicon (en, fr, ...); "
+    "default: detect each article's language (auto).",
+)
+
+
+def _forced_language(language: str | None) -> str | None:
+    """A --language value -> the lexicon code it forces, or None to detect; exits 2 when there is
+    no lexicon for it."""
+    from casualty_etl.language import check_language
+    from casualty_etl.lexicon import LexiconError
+
+    try:
+        return check_language(language)
+    except LexiconError as exc:
+        _fail(str(exc))
+    return None
+
+
+def _language_json(language) -> dict[str, object]:
+    """The ``language`` object of an ``extract`` output line."""
+    return {
+        "code": language.code,
+        "confidence": None if language.confidence is None else round(language.confidence, 4),
+        "supported": language.supported,
+        "choice": language.choice.value,
+    }
+
+
 def _load_config(config_path: Path | None, **overrides):
     from casualty_etl.config import ConfigError, load_config
 
@@ -102,6 +135,7 @@ def _load_config(config_path: Path | None, **overrides):
     is_flag=True,
     help="Extract again, with this extractor version, articles stored by an older version.",
 )
+@_LANGUAGE_OPTION
 def run(
     sources: tuple[str, ...],
     config_path: Path | None,
@@ -111,6 +145,7 @@ def run(
     workers: int | None,
     dask_address: str | None,
     reextract: bool,
+    language: str | None,
 ) -> None:
     """Run the ETL flow: read SOURCES (files, folders, feeds, URL lists; default: the configuration's,
     else data/samples), extract casualty figures and write validated Parquet tables into the lake."""
@@ -122,7 +157,9 @@ def run(
         runner=runner,
         workers=workers,
         dask_address=dask_address,
+        language=language,
     )
+    forced = _forced_language(config.language)
     missing = [p for p in config.sources if "://" not in p and not Path(p).exists()]
     if missing:
         _fail(f"no such file or folder: {missing[0]}")
@@ -154,6 +191,7 @@ def run(
                 dask_address=config.dask_address,
                 reextract=reextract,
                 fetch=asdict(config.fetch),
+                language=forced,
             )
         finally:
             set_progress_listener(None)
@@ -198,6 +236,11 @@ def _print_summary(summary) -> None:
     table.add_row("rejects", str(rejects))
     for name, n in summary.rejects_by_reason:
         table.add_row(f"  {name}", str(n))
+    languages = summary.articles_per_language()
+    if languages:
+        table.add_row("articles per language", "")
+        for label, n in languages:
+            table.add_row(f"  {label}", str(n))
     table.add_row("files written", str(summary.files_written))
     table.add_row("batches", str(summary.batches))
     table.add_row("elapsed", f"{summary.seconds:.1f} s")
@@ -214,17 +257,22 @@ def _print_summary(summary) -> None:
     type=click.Path(path_type=Path),
     help="Where to write the figures (JSON lines).",
 )
-@click.option("--lang", "language", default="en", show_default=True, help="Lexicon language.")
-def extract(input_path: Path, output: Path, language: str) -> None:
-    """Extract figures from IN.jsonl (lines of {"id", "text"}) into JSON lines of {"id", "figures"},
-    without Prefect and without a lake: the extractor's public contract."""
-    from casualty_etl.extract import extract as extract_figures
+@_LANGUAGE_OPTION
+def extract(input_path: Path, output: Path, language: str | None) -> None:
+    """Extract figures from IN.jsonl (lines of {"id", "text"}) into JSON lines of {"id", "language",
+    "figures"}, without Prefect and without a lake: the extractor's public contract. Each document
+    is read in its detected language unless --language forces one; a document in a language without
+    a lexicon gets no figures and its "language" says so."""
+    from casualty_etl.extract import extract_article
+    from casualty_etl.language import supported_languages
     from casualty_etl.lexicon import LexiconError, load_lexicon
 
     if not input_path.is_file():
         _fail(f"no such file: {input_path}")
-    try:
-        load_lexicon(language)
+    forced = _forced_language(language)
+    try:  # a broken lexicon fails here, before any output
+        for code in [forced] if forced else sorted(supported_languages()):
+            load_lexicon(code)
     except LexiconError as exc:
         _fail(str(exc))
     n_docs = n_figures = 0
@@ -239,13 +287,15 @@ def extract(input_path: Path, output: Path, language: str) -> None:
                     raise TypeError("text is not a string")
             except (ValueError, KeyError, TypeError) as exc:
                 _fail(f'{input_path}:{n}: not a JSON object with "id" and "text" ({exc})')
-            figures = extract_figures(text, language)
-            sink.write(
-                json.dumps({"id": doc_id, "figures": [f.to_json() for f in figures]}, ensure_ascii=False)
-                + "\n"
-            )
+            result = extract_article(text, forced)
+            record = {
+                "id": doc_id,
+                "language": _language_json(result.language),
+                "figures": [f.to_json() for f in result.figures],
+            }
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
             n_docs += 1
-            n_figures += len(figures)
+            n_figures += len(result.figures)
     err.print(f"{n_docs} documents, {n_figures} figures -> {output}")
 
 
@@ -279,6 +329,7 @@ def extract(input_path: Path, output: Path, language: str) -> None:
     default=None,
     help="With --folds: score only this fold (0-based).",
 )
+@_LANGUAGE_OPTION
 def evaluate(
     gold: Path,
     predictions: Path | None,
@@ -288,6 +339,7 @@ def evaluate(
     exclude_scopes: str,
     folds: int | None,
     fold: int | None,
+    language: str | None,
 ) -> None:
     """Score the extractor (or a predictions file) against GOLD.jsonl: precision, recall and F1 per
     category and micro-averaged, lenient (category + value) and strict (+ qualifier)."""
@@ -315,12 +367,18 @@ def evaluate(
         _fail("--fold needs --folds")
     if fold is not None and folds is not None and fold >= folds:
         _fail(f"--fold {fold} is not in 0..{folds - 1}")
+    forced = _forced_language(language)
     documents = load_gold(gold)
     title = f"{gold.name} (extractor {EXTRACTOR_VERSION})"
     if folds is not None and fold is not None:
         documents = select_fold(documents, folds, fold)
         title = f"{gold.name} fold {fold} of {folds} (extractor {EXTRACTOR_VERSION})"
-    preds = load_predictions(predictions) if predictions is not None else predict(documents)
+    if predictions is not None:
+        preds = load_predictions(predictions)
+    else:
+        from casualty_etl.extract import extract as extract_figures
+
+        preds = predict(documents, lambda text: extract_figures(text, forced))
     filters = dict(
         categories=split(categories) or None,
         exclude_qualifiers=split(exclude_qualifiers),

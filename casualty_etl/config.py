@@ -8,7 +8,8 @@ Sections and keys (all optional)::
 
     [sources]   paths = ["data/samples"]          # files, folders, feed files/URLs, .urls lists
     [lake]      root = "data/lake"                # a folder or an fsspec URL
-    [run]       batch_size = 2000, runner = "thread", workers = 1, dask_address = "tcp://..."
+    [run]       batch_size = 2000, runner = "thread", workers = 1, dask_address = "tcp://...",
+                language = "auto"                 # or a lexicon's code ("en", "fr"): read every article in it
     [schedule]  cron = "0 * * * *", timezone = "UTC", name = "casualty-etl-scheduled"
     [fetch]     timeout_seconds, max_bytes, max_redirects, retries, per_host_concurrency,
                 allow_private = false, allowed_hosts = ["127.0.0.1"]
@@ -82,6 +83,7 @@ class Config:
     runner: str = "thread"
     workers: int | None = None
     dask_address: str | None = None
+    language: str = "auto"  # "auto": detect each article's language; a lexicon's code forces it
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
 
@@ -139,7 +141,7 @@ def parse_config(data: Mapping[str, Any]) -> Config:
         raise ConfigError(f"unknown section(s) {sorted(unknown)}")
     sources = _section(data, "sources", {"paths"})
     lake = _section(data, "lake", {"root"})
-    run = _section(data, "run", {"batch_size", "runner", "workers", "dask_address"})
+    run = _section(data, "run", {"batch_size", "runner", "workers", "dask_address", "language"})
     config = Config(
         schedule=_dataclass_section(data, "schedule", ScheduleSettings),
         fetch=_dataclass_section(data, "fetch", FetchSettings),
@@ -164,6 +166,14 @@ def parse_config(data: Mapping[str, Any]) -> Config:
         overrides["workers"] = _typed("run.workers", run["workers"], int)
     if "dask_address" in run:
         overrides["dask_address"] = _typed("run.dask_address", run["dask_address"], str)
+    if "language" in run:
+        from casualty_etl.language import check_language
+        from casualty_etl.lexicon import LexiconError
+
+        try:
+            overrides["language"] = check_language(_typed("run.language", run["language"], str)) or "auto"
+        except LexiconError as exc:
+            raise ConfigError(f"run.language: {exc}") from exc
     return replace(config, **overrides)
 
 

@@ -224,9 +224,34 @@ class Reject:
     failure_case: str | None = None
 
 
+class LanguageChoice(StrEnum):
+    """How an article's language was settled (``casualty_etl.language`` gives the policy)."""
+
+    FORCED = "forced"  # given by the caller: extract(text, language="fr"), --language fr
+    DETECTED = "detected"  # the detector's first choice
+    FALLBACK = "fallback"  # the detector was unsure or the text too short: the likeliest supported one
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLanguage:
+    """The language an article is read in.
+
+    ``code`` is the detector's code: ISO 639-1 where the language has one ("en", "fr", "it"), else
+    ISO 639-3 ("ast"). ``confidence`` is the detector's probability of ``code`` (0..1), None when the
+    language was forced. ``supported`` says a lexicon ``casualty_etl/lexicon/<code>.yaml`` exists:
+    an article in an unsupported language yields no figures, it is never read with another lexicon.
+    """
+
+    code: str
+    confidence: float | None
+    supported: bool
+    choice: LanguageChoice
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractedArticle:
-    """An article with the figures read from it."""
+    """An article with the figures read from it, and the language it was read in (None: not told)."""
 
     article: Article
     figures: tuple[Figure, ...] = field(default_factory=tuple)
+    language: ArticleLanguage | None = None

@@ -6,8 +6,9 @@ root. Output: a small :class:`BatchSummary` (counts only, cheap to pickle and lo
 1. load:    decode and normalise each raw document (``normalise``) -> Article or Reject
 2. process: skip articles the lake already holds (under any extractor version; with
             ``reextract``, only those already extracted by this version); ``extract`` the
-            others (an exception on one document becomes an ``extract`` reject, never a crash);
-            build the table frames and validate them (``validate``: failing rows -> rejects)
+            others in their detected language, or the one forced with ``language`` (an
+            exception on one document becomes an ``extract`` reject, never a crash); build
+            the table frames and validate them (``validate``: failing rows -> rejects)
 3. save:    commit the batch to the lake (``lake``: whole files, idempotent, crash-safe)
 
 :func:`plan_batches` cuts a stream of source items into batches whose key hashes their
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from casualty_etl import EXTRACTOR_VERSION
-from casualty_etl.extract import extract
+from casualty_etl.extract import extract_article
 from casualty_etl.lake import Lake
 from casualty_etl.model import Article, ExtractedArticle, RawDocument, Reject, RejectStage
 from casualty_etl.normalise import normalise
@@ -88,6 +89,8 @@ class BatchSummary:
     rejects_by_reason: tuple[tuple[str, int], ...]
     files_written: int
     seconds: float
+    articles_by_language: tuple[tuple[str, int], ...] = ()  # articles written, per language code
+    unread_by_language: tuple[tuple[str, int], ...] = ()  # of those, in a language without a lexicon
 
     def as_already_stored(self) -> BatchSummary:
         """This summary as a later run sees the same batch: everything already in the lake."""
@@ -121,6 +124,21 @@ class RunSummary:
     files_written: int
     seconds: float
     batch_keys: tuple[str, ...] = field(default=())
+    articles_by_language: tuple[tuple[str, int], ...] = ()  # articles written, per language code
+    unread_by_language: tuple[tuple[str, int], ...] = ()  # of those, in a language without a lexicon
+
+    def articles_per_language(self) -> list[tuple[str, int]]:
+        """(label, articles written) per language, for the summaries: ``en``, and for a language
+        without a lexicon ``it (no lexicon: not read)``."""
+        unread = dict(self.unread_by_language)
+        rows = []
+        for code, n in self.articles_by_language:
+            read = n - unread.get(code, 0)
+            if read:
+                rows.append((code, read))
+            if code in unread:
+                rows.append((f"{code} (no lexicon: not read)", unread[code]))
+        return rows
 
 
 def _item_digest(item: SourceItem) -> bytes:
@@ -152,9 +170,10 @@ def plan_batches(items: Iterable[SourceItem], size: int) -> Iterator[Batch]:
         yield Batch(digest.hexdigest()[:32], Documents(chunk))
 
 
-def _extract_safely(article: Article) -> ExtractedArticle | Reject:
+def _extract_safely(article: Article, language: str | None) -> ExtractedArticle | Reject:
     try:
-        return ExtractedArticle(article, extract(article.text))
+        result = extract_article(article.text, language)
+        return ExtractedArticle(article, result.figures, result.language)
     except Exception as exc:  # one bad document must never stop a batch
         return Reject(
             source=article.source,
@@ -175,10 +194,12 @@ def process_batch(
     extractor_version: str = EXTRACTOR_VERSION,
     reextract: bool = False,
     retry: bool = False,
+    language: str | None = None,
 ) -> BatchSummary:
     """Load, extract, validate and commit one batch (see the module contract). ``retry`` says an
     earlier attempt of this run may have committed the batch already: its articles are then not
-    counted as already in the lake, so the summary reads as the first attempt's would have."""
+    counted as already in the lake, so the summary reads as the first attempt's would have.
+    ``language`` forces a lexicon for every article (None: each article's detected language)."""
     started = time.perf_counter()
     lake = Lake(lake_root)
     ingested_at = datetime.now(UTC)
@@ -202,7 +223,7 @@ def process_batch(
             fresh.setdefault(article.article_id, article)  # the same text twice in a batch is one article
     extracted: list[ExtractedArticle] = []
     for article in fresh.values():
-        result = _extract_safely(article)
+        result = _extract_safely(article, language)
         (rejects if isinstance(result, Reject) else extracted).append(result)
     frames = build_frames(extracted, rejects, ingested_at=ingested_at, extractor_version=extractor_version)
     validated = validate_frames(frames)
@@ -214,6 +235,10 @@ def process_batch(
     valid = validated.valid
     categories = Counter(str(c) for c in valid.figures["category"]) if len(valid.figures) else Counter()
     reasons = Counter(str(r) for r in valid.rejects["reason"]) if len(valid.rejects) else Counter()
+    stored = valid.articles
+    languages = Counter(str(code) for code in stored["language"])
+    not_read = stored["language_supported"].eq(False).fillna(False).astype(bool)
+    unread = Counter(str(code) for code in stored.loc[not_read, "language"])
     return BatchSummary(
         batch_key=batch.key,
         documents=len(batch.items),
@@ -224,6 +249,8 @@ def process_batch(
         rejects_by_reason=tuple(sorted(reasons.items())),
         files_written=len(commit.files),
         seconds=time.perf_counter() - started,
+        articles_by_language=tuple(sorted(languages.items())),
+        unread_by_language=tuple(sorted(unread.items())),
     )
 
 
@@ -237,9 +264,13 @@ def summarise(
     """Add up the batch summaries of a run."""
     categories: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    unread: Counter[str] = Counter()
     for s in summaries:
         categories.update(dict(s.figures_by_category))
         reasons.update(dict(s.rejects_by_reason))
+        languages.update(dict(s.articles_by_language))
+        unread.update(dict(s.unread_by_language))
     return RunSummary(
         run_id=run_id,
         lake=lake_root,
@@ -254,4 +285,6 @@ def summarise(
         files_written=sum(s.files_written for s in summaries),
         seconds=seconds,
         batch_keys=tuple(s.batch_key for s in summaries),
+        articles_by_language=tuple(sorted(languages.items())),
+        unread_by_language=tuple(sorted(unread.items())),
     )

@@ -120,6 +120,8 @@ def _arrow_type(dtype: object, column: str, nested: Mapping[str, pa.DataType]) -
         return pa.int64()
     if isinstance(dtype, pd.StringDtype):
         return pa.string()
+    if isinstance(dtype, pd.BooleanDtype):
+        return pa.bool_()
     if dtype == np.dtype("float64"):
         return pa.float64()
     raise TypeError(f"column {column!r}: no Arrow mapping for pandas dtype {dtype!r}")
@@ -379,6 +381,7 @@ def build_frames(
     for item in extracted:
         article = item.article
         month = published_month_of(article.published_at)
+        language = item.language
         article_rows.append(
             {
                 "article_id": article.article_id,
@@ -391,6 +394,9 @@ def build_frames(
                 "ingested_at": ingested_at,
                 "n_chars": len(article.text),
                 "n_figures": len(item.figures),
+                "language": None if language is None else language.code,
+                "language_confidence": None if language is None else language.confidence,
+                "language_supported": None if language is None else language.supported,
                 "extractor_version": extractor_version,
                 "text": article.text,
             }

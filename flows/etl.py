@@ -108,6 +108,7 @@ def process_batch_task(
     run_id: str,
     extractor_version: str,
     reextract: bool,
+    language: str | None = None,
 ) -> BatchSummary:
     """``batch_key`` is ``batch.key``, apart so that the run's name and the cache key never need
     the batch itself; ``lake_id`` is ``Lake(lake_root).identity()``."""
@@ -118,6 +119,7 @@ def process_batch_task(
         extractor_version=extractor_version,
         reextract=reextract,
         retry=prefect.runtime.task_run.run_count > 1,
+        language=language,
     )
 
 
@@ -129,11 +131,13 @@ def etl(
     reextract: bool = False,
     max_in_flight: int = 4,
     fetch: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> RunSummary:
     """Read ``sources``, extract every casualty figure and commit validated tables to ``lake``.
 
     ``fetch`` holds the fetch settings of feeds and URLs (``casualty_etl.config.FetchSettings``
-    fields); feed entries whose ids the lake already holds are not fetched again.
+    fields); feed entries whose ids the lake already holds are not fetched again. ``language``
+    forces one lexicon for every article (None: each article's detected language).
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -165,7 +169,7 @@ def etl(
         for batch in plan_batches(documents, batch_size):
             in_flight.append(
                 process_batch_task.submit(
-                    batch, batch.key, lake, lake_id, run_id, EXTRACTOR_VERSION, reextract
+                    batch, batch.key, lake, lake_id, run_id, EXTRACTOR_VERSION, reextract, language
                 )
             )
             if len(in_flight) >= max_in_flight:
@@ -206,6 +210,7 @@ def _markdown(summary: RunSummary) -> str:
     ]
     rows += [f"| figures: {name} | {n} |" for name, n in summary.figures_by_category]
     rows += [f"| rejects: {name} | {n} |" for name, n in summary.rejects_by_reason]
+    rows += [f"| articles in {label} | {n} |" for label, n in summary.articles_per_language()]
     return (
         f"# casualty-etl run `{summary.run_id}`\n\nLake: `{summary.lake}`, extractor "
         f"{summary.extractor_version}\n\n" + "\n".join(rows) + "\n"
@@ -239,6 +244,7 @@ def run_etl(
     dask_address: str | None = None,
     reextract: bool = False,
     fetch: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> RunSummary:
     """Run the flow with the chosen task runner (what ``casualty-etl run`` calls)."""
     configured = etl.with_options(
@@ -246,7 +252,12 @@ def run_etl(
     )
     with _no_heartbeats_in_local_mode(), _shared_api(runner):
         return configured(
-            sources=list(sources), lake=lake, batch_size=batch_size, reextract=reextract, fetch=fetch
+            sources=list(sources),
+            lake=lake,
+            batch_size=batch_size,
+            reextract=reextract,
+            fetch=fetch,
+            language=language,
         )
 
 

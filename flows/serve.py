@@ -165,6 +165,7 @@ def _serve(config: Config, announce) -> None:
             "sources": list(config.sources),
             "lake": config.lake,
             "batch_size": config.batch_size,
+            "language": None if config.language == "auto" else config.language,
             "fetch": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config.fetch).items()},
         },
         description="casualty-etl: sources -> casualty figures -> Parquet lake",

@@ -31,6 +31,8 @@ UTC_TIMESTAMP = {"unit": TIMESTAMP_UNIT, "tz": "UTC"}
 UNKNOWN_MONTH = "unknown"
 MONTH_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])|unknown)$"
 SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
+#: An article's language: an ISO 639-1 code, or ISO 639-3 for a language without one.
+LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}$"
 
 
 class TableName(StrEnum):

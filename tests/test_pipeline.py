@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import casualty_etl.pipeline as pipeline
-from casualty_etl.model import Figure, RawDocument, RejectStage
+from casualty_etl.extract import ArticleExtraction
+from casualty_etl.model import RawDocument, RejectStage
 from casualty_etl.pipeline import EXTRACTOR_ERROR, Batch, plan_batches, process_batch
 
 FLOOD = "Officials said 12 people were killed in the flood."
@@ -103,14 +104,14 @@ def test_running_the_same_batch_twice_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_extractor_error_becomes_a_reject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_extract = pipeline.extract
+    real_extract = pipeline.extract_article
 
-    def flaky_extract(text: str) -> tuple[Figure, ...]:
+    def flaky_extract(text: str, language: str | None = None) -> ArticleExtraction:
         if "footbridge" in text:
             raise RuntimeError("simulated extractor failure")
-        return real_extract(text)
+        return real_extract(text, language)
 
-    monkeypatch.setattr(pipeline, "extract", flaky_extract)
+    monkeypatch.setattr(pipeline, "extract_article", flaky_extract)
     docs = _docs() + [RawDocument("wire/quake.txt", QUAKE)]
     summary = process_batch(_one_batch(docs), str(tmp_path / "lake"), run_id="run-1")
 

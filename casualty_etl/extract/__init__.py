@@ -1,10 +1,16 @@
-"""The extraction engine: ``extract(text) -> tuple[Figure, ...]``.
+"""The extraction engine: ``extract(text, language=None) -> tuple[Figure, ...]``.
 
-Input: one article's text (any length; offsets in the output refer to it). Output: every
-figure of people killed, injured, displaced, missing or abducted, one per fact, each with
-its value, bounds, qualifier, unit, victims, scope, status, source, span, character
-offsets and the ids of the rules that fired. Pure Python, no I/O, no Prefect, no pandas;
-every word it knows comes from the language lexicon (``casualty_etl/lexicon/<lang>.yaml``).
+Input: one article's text (any length; offsets in the output refer to it) and, optionally, the
+code of the language to read it in. Output: every figure of people killed, injured, displaced,
+missing or abducted, one per fact, each with its value, bounds, qualifier, unit, victims, scope,
+status, source, span, character offsets and the ids of the rules that fired. Pure Python, no I/O,
+no Prefect, no pandas; every word it knows comes from the language lexicon
+(``casualty_etl/lexicon/<lang>.yaml``).
+
+Without ``language`` the article's language is detected (``casualty_etl.language``: a bounded prefix,
+tens of microseconds) and its lexicon is used; an article in a language without a lexicon yields no
+figures. ``extract_article`` returns the language with the figures, so a caller can tell an article
+that was not read (``language.supported`` is False) from one without figures.
 
 The stages, in order (each module's docstring gives its contract):
 
@@ -21,6 +27,7 @@ The stages, in order (each module's docstring gives its contract):
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import dataclass
 
 from casualty_etl.extract.context import Context, SentenceContext
 from casualty_etl.extract.glued import split_glued_words
@@ -28,11 +35,12 @@ from casualty_etl.extract.linking import Link, find_cues, link_sentence
 from casualty_etl.extract.merge import Mention, merge_mentions
 from casualty_etl.extract.quantities import find_quantities
 from casualty_etl.extract.sentences import split_lines, split_sentences
-from casualty_etl.lexicon import load_lexicon
-from casualty_etl.model import Figure
+from casualty_etl.language import choose_language
+from casualty_etl.lexicon import Lexicon, load_lexicon
+from casualty_etl.model import ArticleLanguage, Figure
 from casualty_etl.tokens import Token, tokenize
 
-__all__ = ["extract", "STAGES"]
+__all__ = ["extract", "extract_article", "ArticleExtraction", "STAGES"]
 
 _SENTENCE_ENDINGS = (".", "!", "?", '"', "\u201d", "'", "\u2019", ")")
 
@@ -48,9 +56,31 @@ STAGES = (
 )
 
 
-def extract(text: str, language: str = "en") -> tuple[Figure, ...]:
-    """Every casualty figure of ``text``, one per fact, in text order."""
-    lexicon = load_lexicon(language)
+@dataclass(frozen=True, slots=True)
+class ArticleExtraction:
+    """The figures of one text and the language they were read in (``figures`` is empty when the
+    language has no lexicon: ``language.supported`` is False)."""
+
+    language: ArticleLanguage
+    figures: tuple[Figure, ...]
+
+
+def extract(text: str, language: str | None = None) -> tuple[Figure, ...]:
+    """Every casualty figure of ``text``, one per fact, in text order. ``language`` forces a lexicon
+    (``LexiconError`` when there is none); None or ``"auto"`` detects the language."""
+    return extract_article(text, language).figures
+
+
+def extract_article(text: str, language: str | None = None) -> ArticleExtraction:
+    """The figures of ``text`` with the language chosen for it (see ``extract``)."""
+    chosen = choose_language(text, language)
+    if not chosen.supported:
+        return ArticleExtraction(chosen, ())
+    return ArticleExtraction(chosen, _extract(text, load_lexicon(chosen.code)))
+
+
+def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
+    """Every casualty figure of ``text`` read with ``lexicon``."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lower-cased
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)

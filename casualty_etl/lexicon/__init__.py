@@ -1037,3 +1037,19 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
 def load_lexicon(language: str = "en") -> Lexicon:
     """The compiled lexicon of ``language``; raises :class:`LexiconError` when the file is invalid."""
     return _load(language)
+
+
+#: A language lexicon is a file named by its language code alone (``en.yaml``, ``fr.yaml``); the word
+#: lists of the statistics (``places_en.yaml``, ``dates_en.yaml``, ``report_en.yaml``) are not.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+@functools.cache
+def available_languages() -> frozenset[str]:
+    """The codes of the languages that have a lexicon beside this file: the languages ``extract``
+    can read. Adding ``<code>.yaml`` adds a language; no list to edit."""
+    return frozenset(
+        entry.name.removesuffix(".yaml")
+        for entry in resources.files(__name__).iterdir()
+        if entry.name.endswith(".yaml") and LANGUAGE_CODE.fullmatch(entry.name.removesuffix(".yaml"))
+    )
