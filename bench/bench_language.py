@@ -1,8 +1,9 @@
 """Language detection (CLD2, then fastText when CLD2 is unsure): accuracy, cost per article, load time
 and memory; prints numbers, asserts nothing.
 
-Input: the dev gold sets ``../shared/eval/*.jsonl`` when present (each record's ``lang`` is the truth;
-their texts are read, never copied), the team's examples of ``tests/test_language.py`` (English,
+Input: the dev gold sets ``../shared/eval/*.jsonl`` when present and the team's held-out sets
+``tests/data/heldout_team*.jsonl`` (each record's ``lang`` is the truth; the shared texts are read,
+never copied), the team's examples of ``tests/test_language.py`` (English,
 French, Spanish and seven languages without a lexicon), and ``--n`` synthetic ~5 KB articles from
 ``bench.generate``. Output on stdout: per file, how many texts come out in their language (and the
 misses); the detector's microseconds per article on the long articles and on short texts (CPU time of
@@ -60,6 +61,7 @@ def _accuracy(detect) -> None:
     files = sorted(SHARED_EVAL.glob("*.jsonl")) if SHARED_EVAL.is_dir() else []
     if not files:
         print(f"accuracy on the dev sets: skipped ({SHARED_EVAL} not found)")
+    files += sorted((REPO / "tests" / "data").glob("heldout_team*.jsonl"))
     for path in files:
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         misses = Counter()
