@@ -319,7 +319,26 @@ class _Sentence:
                 fillers += 1
                 j -= 1
                 continue
+            if self.lows[j] in lw.label_colons:
+                return self._labelled(q, j)
             return self._before_across_phrase(q, j, fillers) if lw.before_phrase_window else None
+        return None
+
+    def _labelled(self, q: Quantity, colon: int) -> Link | None:
+        """ "Personas fallecidas: 14", "Homicidios en octubre: 84": a label holding a cue, a colon, the
+        number (key figures of a situation report). The cue ends at most ``_LABEL_TAIL_TOKENS`` before
+        the colon, with no break or other number between."""
+        for m in range(colon - 1, max(-1, colon - _LABEL_TAIL_TOKENS - 2), -1):
+            cue = self.cue_ending_at.get(m)
+            if cue is not None:
+                rule = cue.rule_for(Attach.AFTER) or cue.rule_for(Attach.TOLL) or cue.rule_for(Attach.BEFORE)
+                if rule is None:
+                    return None
+                return replace(
+                    _link(q, cue, rule, LinkKind.BEFORE, colon - m), rule_ids=("link.label", rule.rule_id)
+                )
+            if self.lows[m] in self.link_words.hard_breaks or m in self.in_quantity or m in self.quantity_at:
+                return None
         return None
 
     def _before_across_phrase(self, q: Quantity, j: int, fillers: int) -> Link | None:
@@ -330,7 +349,8 @@ class _Sentence:
             cue = self.cue_ending_at.get(m)
             if cue is not None:
                 rule = cue.rule_for(Attach.BEFORE)
-                if rule is None or self.lows[m + 1] not in lw.prepositions:
+                nxt = self.lows[m + 1]
+                if rule is None or nxt not in lw.prepositions or lw.coordinators.match(self.lows, m + 1):
                     return None
                 return _link(q, cue, rule, LinkKind.BEFORE, fillers + j - m)
             word = self.lows[m + 1]
@@ -636,6 +656,8 @@ _GAPPED_MAX_TOKENS = 8
 _LIST_MAX_TOKENS = 40
 #: Longest phrase, in tokens, inserted between two dashes ("— most of them children —").
 _INSERTION_MAX_TOKENS = 14
+#: Longest stretch, in tokens, between a label's cue and its colon ("Homicidios en octubre: 84").
+_LABEL_TAIL_TOKENS = 6
 #: How far after a part "fatally" may stand ("12 of them fatally").
 _FATAL_MANNER_REACH = 4
 

@@ -406,6 +406,18 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         )
     lower: int | None
     upper: int | None
+    if (
+        end + 1 < n
+        and lows[end] in lexicon.range_joiners
+        and lexicon.range_blockers.first_words
+        and lexicon.range_blockers.match_ending(lows, i) is not None
+    ):
+        # "le bilan est passé de 12 à 25 morts": a change; the count is the second number
+        second = read_numeral(tokens, lows, end + 1, lexicon)
+        if second is not None and second.vague_word is None and first.vague_word is None:
+            rules.append("number.changed_to")
+            v = second.value
+            return Quantity(i, second.end, v, v, v, Qualifier.EXACT, None, False, tuple(rules))
     # A range: "10-15", "10 to 15", "between 10 and 15" (not "October 2023 to 3,289": a date ends there).
     if (
         end + 1 < n
@@ -527,6 +539,13 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
             return False  # "19 de septiembre"
         if nxt in ("-", "\u2013") and q.end + 1 < n and lows[q.end + 1] in lexicon.units_after:
             return False
+        if (
+            q.end + 2 < n
+            and tokens[q.end + 1].kind is Kind.DIGITS
+            and lows[q.end + 2] in lexicon.units_after
+            and lexicon.linking.coordinators.match(lows, q.end) is not None
+        ):
+            return False  # "de 15 et 16 ans": the unit of the number after counts this one too
         if nxt in (":", "/", ".") and q.end + 1 < n and tokens[q.end + 1].kind is Kind.DIGITS:
             return False  # clock times, fractions, dates written 3/4
         if _counts_objects(tokens, lows, q.end, lexicon):
@@ -539,12 +558,13 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         and lows[q.end] in lexicon.numbers.decade_suffixes
     ):
         return False  # "in his 50s", "the 1990s"
+    ratio_after = lexicon.not_people_ratio.match(lows, q.end) if q.end + 1 < n else None
     if (
-        q.end + 1 < n
-        and lexicon.not_people_ratio.match(lows, q.end)
-        and lows[q.end + 1] in lexicon.quantity_starts
+        ratio_after is not None
+        and q.end + ratio_after[0] < n
+        and lows[q.end + ratio_after[0]] in lexicon.quantity_starts
     ):
-        return False  # "one in seven"
+        return False  # "one in seven", "seis de cada diez"
     ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
     if (
         ratio is not None

@@ -223,6 +223,7 @@ class Linking:
     active_auxiliaries: frozenset[str] = frozenset()  # "ont tué 10": an auxiliary keeping a verb active
     before_phrase_window: int = 0  # "murieron en el accidente 12 personas": a phrase between cue and number
     restatement_opens: frozenset[str] = frozenset()  # "1,210 households (5,730 people)"
+    label_colons: frozenset[str] = frozenset()  # "Personas fallecidas: 14": a label, a colon, the number
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,8 @@ class Lexicon:
     glued_words: re.Pattern[str]  # two words run together ("tendeaths", "weredisplaced"), see _glued_regex
     elisions: frozenset[str] = frozenset()  # elided words parted from the next ("d'", "l'"), see tokens
     date_joiners: frozenset[str] = frozenset()  # "19 de septiembre": a word between a day and its month
+    # "est passé de 12 à 25": written before "X to Y", these make it a change to Y, not a range
+    range_blockers: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     merge: MergeWords = field(default_factory=MergeWords)  # optional section ``merge``
 
 
@@ -850,7 +853,10 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
 
     qual = data["qualifiers"]
     _require_keys(
-        "qualifiers", qual, {"before", "after", "range_open", "range_joiners", "range_joiners_after_open"}
+        "qualifiers",
+        qual,
+        {"before", "after", "range_open", "range_joiners", "range_joiners_after_open", "range_blockers"},
+        {"before", "after", "range_open", "range_joiners", "range_joiners_after_open"},
     )
     roles = data["victim_roles"]
     _require_keys("victim_roles", roles, {"generic", "households"})
@@ -910,7 +916,12 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "respectively",
         "fatal_manner",
     }
-    optional_linking_keys = {"active_auxiliaries", "before_phrase_window", "restatement_opens"}
+    optional_linking_keys = {
+        "active_auxiliaries",
+        "before_phrase_window",
+        "restatement_opens",
+        "label_colons",
+    }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
         after_window=_int("linking.after_window", link["after_window"]),
@@ -949,6 +960,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         active_auxiliaries=_word_set("linking.active_auxiliaries", link.get("active_auxiliaries", [])),
         before_phrase_window=_int("linking.before_phrase_window", link.get("before_phrase_window", 0)),
         restatement_opens=frozenset(_words("linking.restatement_opens", link.get("restatement_opens", []))),
+        label_colons=frozenset(_words("linking.label_colons", link.get("label_colons", []))),
     )
 
     ctx = data["context"]
@@ -988,6 +1000,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         language=language,
         elisions=elisions,
         date_joiners=_word_set("not_people.date_joiners", notp.get("date_joiners", [])),
+        range_blockers=_flag_table("qualifiers.range_blockers", qual.get("range_blockers", [])),
         merge=merge,
         abbreviations=frozenset(
             a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])
