@@ -332,7 +332,7 @@ class _Sentence:
             cue = self.cue_ending_at.get(m)
             if cue is not None:
                 rule = cue.rule_for(Attach.AFTER) or cue.rule_for(Attach.TOLL) or cue.rule_for(Attach.BEFORE)
-                if rule is None:
+                if rule is None or self._number_opens_clause_before(cue.start):
                     return None
                 return replace(
                     _link(q, cue, rule, LinkKind.BEFORE, colon - m), rule_ids=("link.label", rule.rule_id)
@@ -340,6 +340,15 @@ class _Sentence:
             if self.lows[m] in self.link_words.hard_breaks or m in self.in_quantity or m in self.quantity_at:
                 return None
         return None
+
+    def _number_opens_clause_before(self, start: int) -> bool:
+        """A number stands between the opening of the clause (the sentence start or a hard break) and
+        token ``start``: the colon then opens a list of parts ("forced 9,500 people from their homes:
+        6,000 in Lira ..."), not a label."""
+        opening = start
+        while opening > 0 and self.lows[opening - 1] not in self.link_words.hard_breaks:
+            opening -= 1
+        return any(opening <= other.start < start for other in self.quantities)
 
     def _before_across_phrase(self, q: Quantity, j: int, fillers: int) -> Link | None:
         """ "se desplazaron en 20 eventos 9.686 personas": a cue before the number, parted from it by a

@@ -17,10 +17,11 @@ group go with any; "kills 10 soldiers" / "10 people were killed"), and compatibl
   do not name different places (``merge.place_prepositions``: "four died in Lenta" / "four died
   in Darro"); or both name the same specific victims.
 
-A later mention must be compatible with every mention of its group, so a running total equal
-to an incident count stays apart from the body's incident mention. The kept mention is the most
-informative one (a qualified "at least 12" over a bare "12", then the body over a headline,
-then the first); the others go to
+A later mention joins a group when it conflicts with none of its mentions (so a running total
+equal to an incident count stays apart from the body's incident mention) and repeats at least one
+of them (a closing caption repeats the headline or the lead, not each quote in between). The
+kept mention is the most informative one (a qualified "at least 12" over a bare "12", then the
+body over a headline, then the first); the others go to
 ``other_spans`` and their differing qualifiers to ``alt_qualifiers``. Mentions in one sentence are
 distinct facts ("two killed in X and two in Y") and stay apart. Displaced households figures
 stated next to a person count of the same sentence are dropped (guideline: the person count is
@@ -124,10 +125,10 @@ def _scopes_compatible(a: Mention, b: Mention) -> bool:
     return a.headline or b.headline
 
 
-def _compatible(a: Mention, b: Mention, generic_victim: str) -> bool:
-    """``b`` comes after ``a`` in the text."""
+def _conflict(a: Mention, b: Mention, generic_victim: str) -> bool:
+    """``a`` and ``b`` (``b`` later in the text) cannot be one fact, whatever else is said."""
     fa, fb = a.figure, b.figure
-    if not (
+    return not (
         fa.category is fb.category
         and fa.value == fb.value
         and fa.unit is fb.unit
@@ -135,18 +136,27 @@ def _compatible(a: Mention, b: Mention, generic_victim: str) -> bool:
         and not b.fresh
         and _victims_compatible(fa.victim, fb.victim, generic_victim)
         and _scopes_compatible(a, b)
-    ):
-        return False
+        and (a.headline or b.headline or (fa.scope is fb.scope and not _different_places(a, b)))
+    )
+
+
+def _repeats(a: Mention, b: Mention, generic_victim: str) -> bool:
+    """``b`` repeats ``a`` (no conflict assumed): a headline, the lead restated, the same specific victims."""
+    fa, fb = a.figure, b.figure
     if a.headline or b.headline:
         return True
     if fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim:
         return True
-    return (
-        fa.value >= MIN_BODY_REPEAT
-        and a.sentence_index < LEAD_SENTENCES
-        and fa.scope is fb.scope
-        and fa.scope is not Scope.BREAKDOWN
-        and not _different_places(a, b)
+    in_lead = a.sentence_index < LEAD_SENTENCES
+    return fa.value >= MIN_BODY_REPEAT and in_lead and fa.scope is not Scope.BREAKDOWN
+
+
+def _joins(group: list[Mention], m: Mention, generic_victim: str) -> bool:
+    """``m`` joins ``group`` when it conflicts with none of its mentions and repeats one of them
+    (a late caption repeats the headline or the lead, not each quote in between)."""
+    members = group[:MAX_CANDIDATE_GROUPS]
+    return not any(_conflict(o, m, generic_victim) for o in members) and any(
+        _repeats(o, m, generic_victim) for o in members
     )
 
 
@@ -164,7 +174,7 @@ def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure
         f = m.figure
         same_number = candidates[(f.category, f.value, f.unit)]  # only these can be one fact
         for group in same_number[-MAX_CANDIDATE_GROUPS:]:
-            if all(_compatible(other, m, generic_victim) for other in group[:MAX_CANDIDATE_GROUPS]):
+            if _joins(group, m, generic_victim):
                 group.append(m)
                 break
         else:
