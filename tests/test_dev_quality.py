@@ -78,7 +78,7 @@ def test_no_category_below_the_floor(name: str) -> None:
 
 #: The team-written held-out style corpus (tests/data): always present, so this floor always applies.
 TEAM_HELDOUT = Path(__file__).parent / "data" / "heldout_team.jsonl"
-TEAM_FLOOR = {"lenient": 0.986, "strict": 0.986}
+TEAM_FLOOR = {"lenient": 0.985, "strict": 0.985}
 
 
 def test_team_heldout_micro_f1_not_below_floor() -> None:
