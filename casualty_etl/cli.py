@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -276,6 +277,7 @@ def extract(input_path: Path, output: Path, language: str | None) -> None:
     except LexiconError as exc:
         _fail(str(exc))
     n_docs = n_figures = 0
+    languages: Counter[str] = Counter()
     with input_path.open(encoding="utf-8") as fh, output.open("w", encoding="utf-8") as sink:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -296,7 +298,10 @@ def extract(input_path: Path, output: Path, language: str | None) -> None:
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
             n_docs += 1
             n_figures += len(result.figures)
-    err.print(f"{n_docs} documents, {n_figures} figures -> {output}")
+            read = result.language.supported
+            languages[result.language.code if read else f"{result.language.code} (no lexicon: not read)"] += 1
+    counts = ", ".join(f"{code} {n}" for code, n in sorted(languages.items()))
+    err.print(f"{n_docs} documents ({counts or 'none'}), {n_figures} figures -> {output}")
 
 
 @app.command()

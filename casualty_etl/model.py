@@ -237,9 +237,10 @@ class ArticleLanguage:
     """The language an article is read in.
 
     ``code`` is the detector's code: ISO 639-1 where the language has one ("en", "fr", "it"), else
-    ISO 639-3 ("ast"). ``confidence`` is the detector's probability of ``code`` (0..1), None when the
-    language was forced. ``supported`` says a lexicon ``casualty_etl/lexicon/<code>.yaml`` exists:
-    an article in an unsupported language yields no figures, it is never read with another lexicon.
+    ISO 639-3 ("ast"). ``confidence`` (0..1) is fastText's probability of ``code``, or the share of
+    the text CLD2 gives it when CLD2 decided; None when the language was forced. ``supported`` says
+    a lexicon ``casualty_etl/lexicon/<code>.yaml`` exists: an article in an unsupported language
+    yields no figures, it is never read with another lexicon.
     """
 
     code: str

@@ -172,6 +172,19 @@ def test_detection_leaves_the_team_held_out_set_unchanged() -> None:
     assert changed == []
 
 
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+GOLD_FILES = sorted((Path(__file__).parent / "data").glob("heldout_team*.jsonl")) + sorted(
+    SHARED_EVAL.glob("dev*.jsonl")
+)
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=[p.name for p in GOLD_FILES])
+def test_every_gold_document_comes_out_in_its_language(path: Path) -> None:
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    wrong = [r["id"] for r in records if detect_language(r["text"]).code != r.get("lang", "en")]
+    assert wrong == []
+
+
 # --- pipeline, lake and summaries -------------------------------------------------------------------
 
 
