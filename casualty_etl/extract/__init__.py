@@ -21,7 +21,8 @@ The stages, in order (each module's docstring gives its contract):
 4. ``linking.find_cues``           tokens -> cue phrases
 5. ``linking.link_sentence``       quantities + cues -> links (``linking.choose_link`` resolves overlaps)
 6. ``context.SentenceContext``     link -> victim, unit, scope, status, source
-7. ``merge.merge_mentions``        mentions -> one figure per fact
+7. ``grid.table_mentions``        tables written as text -> mentions of their number cells
+8. ``merge.merge_mentions``        mentions -> one figure per fact
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 
 from casualty_etl.extract.context import Context, SentenceContext
 from casualty_etl.extract.glued import split_glued_words
+from casualty_etl.extract.grid import table_mentions
 from casualty_etl.extract.linking import Link, find_cues, link_sentence
 from casualty_etl.extract.merge import Mention, merge_mentions
 from casualty_etl.extract.quantities import find_quantities
@@ -52,6 +54,7 @@ STAGES = (
     "linking.find_cues",
     "linking.link_sentence",
     "context.SentenceContext",
+    "grid.table_mentions",
     "merge.merge_mentions",
 )
 
@@ -115,6 +118,7 @@ def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
                 fresh = lexicon.merge.new_fact_before.match_ending(lows, link.quantity.start) is not None
                 mentions.append(Mention(figure, index, link.quantity.start, headline, fresh, places, words))
         previous = links[-1] if links else None
+    mentions.extend(table_mentions(text, lexicon))
     return merge_mentions(mentions, lexicon.generic_victim)
 
 

@@ -223,6 +223,8 @@ class Linking:
     active_auxiliaries: frozenset[str] = frozenset()  # "ont tué 10": an auxiliary keeping a verb active
     before_phrase_window: int = 0  # "murieron en el accidente 12 personas": a phrase between cue and number
     restatement_opens: frozenset[str] = frozenset()  # "1,210 households (5,730 people)"
+    table_separators: frozenset[str] = frozenset()  # "Region | Dead | Injured": cells of a table as text
+    table_total_labels: frozenset[str] = frozenset()  # "Total | 17 | 51": the row of the whole
     label_colons: frozenset[str] = frozenset()  # "Personas fallecidas: 14": a label, a colon, the number
 
 
@@ -921,6 +923,8 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "before_phrase_window",
         "restatement_opens",
         "label_colons",
+        "table_separators",
+        "table_total_labels",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -960,6 +964,10 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         active_auxiliaries=_word_set("linking.active_auxiliaries", link.get("active_auxiliaries", [])),
         before_phrase_window=_int("linking.before_phrase_window", link.get("before_phrase_window", 0)),
         restatement_opens=frozenset(_words("linking.restatement_opens", link.get("restatement_opens", []))),
+        table_separators=frozenset(_words("linking.table_separators", link.get("table_separators", []))),
+        table_total_labels=frozenset(
+            w.lower() for w in _words("linking.table_total_labels", link.get("table_total_labels", []))
+        ),
         label_colons=frozenset(_words("linking.label_colons", link.get("label_colons", []))),
     )
 
