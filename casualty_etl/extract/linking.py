@@ -21,6 +21,8 @@ A quantity is linked by one of these rules (ids in ``Link.rule_ids``):
   but later revised the figure to seven"); that figure becomes superseded.
 - ``link.breakdown``: the number is a part of another figure ("including five children",
   "seven of them children", "two of the 12 killed"); it takes that figure's category.
+- ``link.bracketed_place_part``: the number is an item of a bracketed list of named places right
+  after a figure ("9 confirmed (Amsa 6, Tebo 3)"): a part of that figure.
 
 When a quantity could be linked in several ways, :func:`choose_link` decides: that function
 is the one place where competing candidates are resolved.
@@ -437,6 +439,30 @@ class _Sentence:
             return None
         return whole
 
+    def bracketed_place_part(self, q: Quantity, whole: Link | None) -> Link | None:
+        """``whole`` when ``q`` is an item of a bracketed list of named places right after it, each
+        item a capitalised name then its count ("9 confirmed (Amsa 6, Tebo 3)"): a part of it."""
+        if whole is None or q.start < 2 or whole.end > q.start:
+            return None
+        closes = self.lows[q.end] if q.end < self.n else ""
+        if closes != ")" and closes not in self.link_words.coordinators.first_words:
+            return None
+        if not self._capitalised(q.start - 1):
+            return None
+        j = q.start - 1
+        while j > whole.end and self.lows[j] != "(":
+            joins = self.lows[j] in self.link_words.coordinators.first_words
+            if not (self._capitalised(j) or joins or j in self.in_quantity):
+                return None
+            j -= 1
+        if self.lows[j] != "(" or not 0 <= j - whole.end <= 1:
+            return None
+        return whole
+
+    def _capitalised(self, j: int) -> bool:
+        token = self.tokens[j]
+        return token.kind is Kind.WORD and token.text[:1].isupper()
+
     def is_gapped_sibling(self, q: Quantity, before: Link) -> bool:
         """ "40 dead in Amsa and 12 in Tebo": a number that repeats the shape of the figure before it
         (both followed by a place preposition) without repeating its cue."""
@@ -459,7 +485,7 @@ class _Sentence:
             joiner = lw.coordinators.match(self.lows, before.end)
             placed = joiner is not None and before.end + joiner[0] == q.start
         gap_start = after if own_noun is not None else before.end  # the repeated noun is part of the shape
-        if not placed or q.start - gap_start > _GAPPED_MAX_TOKENS:
+        if not placed or q.start - gap_start > _GAPPED_SIBLING_MAX_TOKENS:
             return False
         return not any(
             self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
@@ -661,6 +687,9 @@ _WOUNDING = (Category.CASUALTIES, Category.INJURED)
 
 #: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
 _GAPPED_MAX_TOKENS = 8
+#: The same for a sibling that repeats the figure's place shape ("6 died in clashes in the northern
+#: city of X, 5 in the capital"): the place phrase of the figure may be longer.
+_GAPPED_SIBLING_MAX_TOKENS = 12
 #: Farthest a list item stands from the colon that opens the list, in tokens.
 _LIST_MAX_TOKENS = 40
 #: Longest phrase, in tokens, inserted between two dashes ("— most of them children —").
@@ -811,6 +840,11 @@ def link_sentence(
                 links[k] = replace(
                     links[k], category=Category.KILLED, rule_ids=links[k].rule_ids + ("link.fatally",)
                 )
+        elif (bracketed := sentence.bracketed_place_part(q, last_whole)) is not None:
+            # "Deaths: 9 confirmed (Amsa 6, Tebo 3)": named places and their counts in brackets
+            links[k] = _derived(
+                bracketed, q, LinkKind.BREAKDOWN, rule="link.bracketed_place_part", breakdown=True
+            )
         elif listed_in is not None or (listed_in := sentence.list_whole(q, last_whole)) is not None:
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"; "one in Region 1, ..."
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)

@@ -559,19 +559,18 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     ):
         return False  # "in his 50s", "the 1990s"
     ratio_after = lexicon.not_people_ratio.match(lows, q.end) if q.end + 1 < n else None
-    if (
-        ratio_after is not None
-        and q.end + ratio_after[0] < n
-        and lows[q.end + ratio_after[0]] in lexicon.quantity_starts
-    ):
-        return False  # "one in seven", "seis de cada diez"
+    if ratio_after is not None and q.end + ratio_after[0] < n:
+        denominator = q.end + ratio_after[0]
+        if lows[denominator] in lexicon.quantity_starts or _is_ratio_denominator(lows, denominator, lexicon):
+            return False  # "one in seven", "seis de cada diez", "six in 10"
     ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
-    if (
-        ratio is not None
-        and q.start - ratio[0] > 0
-        and lows[q.start - ratio[0] - 1] in lexicon.quantity_starts
-    ):
-        return False  # the "seven" of "one in seven"
+    if ratio is not None and q.start - ratio[0] > 0:
+        numerator = lows[q.start - ratio[0] - 1]
+        if numerator in lexicon.quantity_starts or (
+            tokens[q.start - ratio[0] - 1].kind is Kind.DIGITS
+            and _is_ratio_denominator(lows, q.start, lexicon)
+        ):
+            return False  # the "seven" of "one in seven", the "10" of "6 in 10"
     # "ages 4 and 7": the second number of a list opened by an age or money word
     coordinator = lexicon.linking.coordinators.match_ending(lows, q.start)
     if coordinator is not None:
@@ -589,3 +588,14 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     ):
         return q.end < n and lexicon.victims.match(lows, q.end) is not None
     return True
+
+
+def _is_ratio_denominator(lows: list[str], k: int, lexicon: Lexicon) -> bool:
+    """ "six in 10 families": digits after a ratio word that are a round denominator
+    (``not_people.ratio_denominators``) and count neither objects nor time ("5 in 10 villages",
+    "8 in 10 days")."""
+    if lows[k] not in lexicon.ratio_denominators:
+        return False
+    return k + 1 >= len(lows) or (
+        lows[k + 1] not in lexicon.units_after and lexicon.objects_after.match(lows, k + 1) is None
+    )

@@ -250,6 +250,7 @@ class Lexicon:
     objects_after: PhraseTable[bool]
     not_people_before: frozenset[str]
     not_people_ratio: PhraseTable[bool]
+    ratio_denominators: frozenset[str]  # digits after a ratio word that make "N in 10" a proportion
     date_words: frozenset[str]
     year_range: tuple[int, int]
     cues: PhraseTable[tuple[CueRule, ...]]  # () marks a fixed expression that is not a cue
@@ -870,7 +871,16 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
     _require_keys(
         "not_people",
         notp,
-        {"units_after", "objects_after", "before", "date_words", "year_range", "ratio", "date_joiners"},
+        {
+            "units_after",
+            "objects_after",
+            "before",
+            "date_words",
+            "year_range",
+            "ratio",
+            "date_joiners",
+            "ratio_denominators",
+        },
         {"units_after", "objects_after", "before", "date_words", "year_range", "ratio"},
     )
     year_range = notp["year_range"]
@@ -1025,6 +1035,9 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         objects_after=_flag_table("not_people.objects_after", notp["objects_after"]),
         not_people_before=_word_set("not_people.before", notp["before"]),
         not_people_ratio=_flag_table("not_people.ratio", notp["ratio"]),
+        ratio_denominators=frozenset(
+            _words("not_people.ratio_denominators", notp.get("ratio_denominators", []))
+        ),
         date_words=_word_set("not_people.date_words", notp["date_words"]),
         year_range=(year_range[0], year_range[1]),
         cues=cues,
