@@ -13,7 +13,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test bench eval lint clean serve report
+.PHONY: help venv run test bench eval lint clean serve report browser
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ report: $(STAMP) ## Aggregate data/lake into incidents and rollups; write data/r
 
 test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+browser: ## Install headless Chromium (Debian's package, as root) for the report's browser test
+	apt-get update && apt-get install -y chromium
 
 bench: $(STAMP) ## Print throughput figures (extraction, end to end)
 	$(BIN)/python bench/bench_extract.py

@@ -13,13 +13,20 @@ crash skips it without reading or extracting anything, and a deleted lake invali
 Correctness never depends on the cache: the lake itself skips articles it already holds, and a
 retried batch replaces its own files.
 
+On Dask (``--runner dask``: a local cluster of worker processes, or ``--dask-address``) a task
+ships its batch of raw documents and a few strings, nothing else: the task's function is imported
+by name in the worker, which loads the lake, the lexicon and its patterns itself. A batch that Dask
+runs again because its worker died is treated like a retry (counted once, stored once).
+
 Deliberately not here: what a batch does (``casualty_etl.pipeline``), CLI output (``cli``).
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -68,6 +75,9 @@ _TRANSIENT = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
 _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EBUSY, errno.ENOSPC, errno.ESTALE})
 
 
+#: The local Dask cluster listens here only.
+LOOPBACK = "127.0.0.1"
+
 #: The name Prefect gives the state of a task run answered from the cache.
 CACHED = "Cached"
 
@@ -91,16 +101,7 @@ def transient_only(task_, task_run, state) -> bool:
 BATCH_CACHE = INPUTS - "batch" - "run_id"
 
 
-@task(
-    name="process-batch",
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=transient_only,
-    task_run_name="batch-{batch_key}",
-    cache_policy=BATCH_CACHE,
-    persist_result=True,  # caching needs it; the result is a BatchSummary of a few hundred bytes
-)
-def process_batch_task(
+def _run_batch(
     batch: Batch,
     batch_key: str,
     lake_root: str,
@@ -110,17 +111,48 @@ def process_batch_task(
     reextract: bool,
     language: str | None = None,
 ) -> BatchSummary:
-    """``batch_key`` is ``batch.key``, apart so that the run's name and the cache key never need
-    the batch itself; ``lake_id`` is ``Lake(lake_root).identity()``."""
+    """The body of ``process_batch_task``. ``batch_key`` is ``batch.key``, apart so that the run's
+    name and the cache key never need the batch itself; ``lake_id`` is ``Lake(lake_root).identity()``.
+    It receives plain data only (the raw documents, strings, a flag); the lake, the lexicon and its
+    compiled patterns are built in the worker that runs it."""
     return process_batch(
         batch,
         lake_root,
         run_id=run_id,
         extractor_version=extractor_version,
         reextract=reextract,
-        retry=prefect.runtime.task_run.run_count > 1,
+        retry=prefect.runtime.task_run.run_count > 1 or _on_dask_worker(),
         language=language,
     )
+
+
+def _on_dask_worker() -> bool:
+    """True inside a Dask worker. Dask runs a task again elsewhere when its worker dies (even after
+    the batch's commit point), and Prefect does not count that as a retry: such a batch must be
+    counted like a retry, or its articles would be counted both as written and as already stored."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return False
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+#: The task wraps ``_run_batch`` under another name on purpose: a Dask client pickles the function
+#: by reference (``flows.etl._run_batch``, imported in the worker) only when the module attribute of
+#: its name is the function itself. Decorating in place shadows it with the Task, and cloudpickle
+#: then ships the function by value with every global it reads.
+process_batch_task = task(
+    name="process-batch",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=transient_only,
+    task_run_name="batch-{batch_key}",
+    cache_policy=BATCH_CACHE,
+    persist_result=True,  # caching needs it; the result is a BatchSummary of a few hundred bytes
+)(_run_batch)
 
 
 @flow(name="casualty-etl", log_prints=True, validate_parameters=False, persist_result=False)
@@ -158,8 +190,7 @@ def etl(
         if done_future.state.name == CACHED:  # finished by an earlier run
             summary = summary.as_already_stored()
         summaries.append(summary)
-        if _progress_listener is not None:
-            _progress_listener(summary)
+        _notify_progress(summary)
 
     settings = FetchSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in (fetch or {}).items()})
     known_entries = set() if reextract else store.known_entry_ids()
@@ -196,6 +227,16 @@ def etl(
     return summary
 
 
+def _notify_progress(summary: BatchSummary) -> None:
+    """Tell the CLI's progress bar. The flow reads the listener only through this module-level
+    function: every Dask task carries the flow run context, which holds the flow, and cloudpickle
+    ships the flow's function by value with the globals it reads (it cannot be found by name: the
+    name ``etl`` is the Flow, and deployments need it so). Read there, the CLI's listener would
+    travel too, with its ``rich`` console and the console's lock, which cannot be pickled."""
+    if _progress_listener is not None:
+        _progress_listener(summary)
+
+
 def _markdown(summary: RunSummary) -> str:
     rows = [
         "| measure | value |",
@@ -227,11 +268,20 @@ def task_runner_for(runner: Runner, *, workers: int | None = None, dask_address:
 
     if dask_address:
         return DaskTaskRunner(address=dask_address)
-    # Threads in one worker process share this process's Prefect API (an ephemeral server per
-    # worker process would be started otherwise); use --dask-address for a real cluster.
-    return DaskTaskRunner(
-        cluster_kwargs={"n_workers": 1, "processes": False, "threads_per_worker": workers or 2}
-    )
+    return DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(workers))
+
+
+def local_cluster_kwargs(workers: int | None = None) -> dict[str, Any]:
+    """The local Dask cluster of ``--runner dask`` without an address: one worker process per core
+    (or ``workers``), one thread each (extraction holds the GIL), everything bound to 127.0.0.1 and
+    no dashboard. Its workers reach the Prefect API that ``_shared_api`` provides."""
+    return {
+        "n_workers": workers or os.cpu_count() or 1,
+        "processes": True,
+        "threads_per_worker": 1,
+        "host": LOOPBACK,
+        "dashboard_address": None,
+    }
 
 
 def run_etl(
@@ -250,7 +300,7 @@ def run_etl(
     configured = etl.with_options(
         task_runner=task_runner_for(runner, workers=workers, dask_address=dask_address)
     )
-    with _no_heartbeats_in_local_mode(), _shared_api(runner):
+    with _no_heartbeats_in_local_mode(), _shared_api(runner, dask_address), _quiet_distributed(runner):
         return configured(
             sources=list(sources),
             lake=lake,
@@ -275,11 +325,31 @@ def _no_heartbeats_in_local_mode():
 
 
 @contextmanager
-def _shared_api(runner: Runner):
-    """Worker processes need one Prefect API: without PREFECT_API_URL each process-pool worker
-    would start an ephemeral server of its own (~250 MB, 7-10 s, orphaned if the worker dies).
-    Start one temporary local server here and point this process and its workers at it."""
-    if runner is not Runner.PROCESS or os.environ.get("PREFECT_API_URL"):
+def _quiet_distributed(runner: Runner):
+    """distributed logs every connection, worker start and stop at INFO (with a traceback for the
+    comms it closes at shutdown) through Prefect's console handler; a run prints warnings only."""
+    if runner is not Runner.DASK:
+        yield
+        return
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    if logger.getEffectiveLevel() < logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def _shared_api(runner: Runner, dask_address: str | None = None):
+    """Worker processes need one Prefect API: without PREFECT_API_URL each worker process (of the
+    process pool or of the local Dask cluster) would start an ephemeral server of its own (~250 MB,
+    7-10 s, orphaned if the worker dies). Start one temporary local server here and point this
+    process and its workers at it (they inherit the environment). Workers of an existing cluster
+    (``dask_address``) do not inherit it: they need PREFECT_API_URL set where they were started."""
+    local_workers = runner is Runner.PROCESS or (runner is Runner.DASK and not dask_address)
+    if not local_workers or os.environ.get("PREFECT_API_URL"):
         yield
         return
     from prefect.server.api.server import SubprocessASGIServer

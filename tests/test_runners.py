@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import pickle
 import signal
 import threading
 import time
@@ -27,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+import cloudpickle
 import pandas as pd
 import pytest
 
@@ -176,8 +178,8 @@ def _temp_files(lake: Path) -> list[str]:
     [
         pytest.param(Runner.THREAD, FEW, id="thread-3-batches"),
         pytest.param(Runner.PROCESS, FEW, id="process-3-batches"),
-        pytest.param(Runner.DASK, FEW, id="dask-3-batches"),
         pytest.param(Runner.PROCESS, MANY, id="process-9-batches"),
+        # the default local Dask cluster (worker processes); tests/test_dask_cluster.py covers the rest
         pytest.param(Runner.DASK, MANY, id="dask-9-batches"),
     ],
 )
@@ -192,6 +194,37 @@ def test_runner_writes_the_same_lake(
     assert summary.documents == n_documents
     _assert_no_duplicates(lake)
     assert _snapshot(lake) == _snapshot(reference.lake)
+
+
+# --------------------------------------------------------------------------- what a Dask client ships
+
+
+def test_task_function_pickles_by_reference() -> None:
+    """A worker imports the task's function from ``flows.etl``; it is not shipped by value."""
+    function = etl_module.process_batch_task.fn
+    assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_flow_pickles_while_the_progress_listener_holds_a_lock() -> None:
+    """Each Dask task carries the flow (in the flow run context), its function by value."""
+    lock = threading.RLock()  # the CLI's listener holds a rich console, and so its lock
+    etl_module.set_progress_listener(lambda summary: lock)
+    try:
+        flow = etl_module.etl.with_options(task_runner=etl_module.task_runner_for(Runner.THREAD))
+        shipped = cloudpickle.dumps(flow)
+    finally:
+        etl_module.set_progress_listener(None)
+    assert pickle.loads(shipped).name == "casualty-etl"
+
+
+def test_local_dask_cluster_is_worker_processes_on_loopback() -> None:
+    assert etl_module.local_cluster_kwargs(3) == {
+        "n_workers": 3,
+        "processes": True,
+        "threads_per_worker": 1,
+        "host": "127.0.0.1",
+        "dashboard_address": None,
+    }
 
 
 # --------------------------------------------------------------------------- transient and permanent errors
