@@ -448,6 +448,19 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         qualifier = after[1]
         rules.append(f"qualifier.after.{qualifier.value}")
         end += after[0]
+    elif qualifier is None and first.vague_word is None and lexicon.qualifiers_after_noun and end < n:
+        # "200 morts environ", "20 personas o más": the qualifier follows the counted noun or cue
+        noun = lexicon.victims.match(lows, end) or lexicon.cues.match(lows, end)
+        p = end + noun[0] if noun else n
+        late = lexicon.qualifiers_after.match(lows, p) if p < n else None
+        if late is not None and (
+            any(_opens_quantity(tokens, lows, x, lexicon) for x in range(p, p + late[0]))
+            or (p + late[0] < n and tokens[p + late[0]].kind is Kind.DIGITS)
+        ):
+            late = None  # "1.419 morts et plus de 6.900 blessés": the next number's qualifier
+        if late is not None:
+            qualifier = late[1]
+            rules.append(f"qualifier.after_noun.{qualifier.value}")
     if qualifier is None and own_qualifier is not None:
         qualifier = own_qualifier  # "une centaine de blessés": about 100
     if qualifier is None:
@@ -464,6 +477,15 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         weak and qualifier is Qualifier.EXACT,
         tuple(rules),
     )
+
+
+def _opens_quantity(tokens: tuple[Token, ...], lows: list[str], x: int, lexicon: Lexicon) -> bool:
+    """A qualifier written before a number starts at token ``x`` ("plus de 6.900")."""
+    hit = lexicon.qualifiers_before.match(lows, x)
+    if hit is None or x + hit[0] >= len(tokens):
+        return False
+    after = x + hit[0]
+    return tokens[after].kind is Kind.DIGITS or read_numeral(tokens, lows, after, lexicon) is not None
 
 
 def _counts_objects(tokens: tuple[Token, ...], lows: list[str], j: int, lexicon: Lexicon) -> bool:

@@ -272,6 +272,7 @@ class Lexicon:
     glued_words: re.Pattern[str]  # two words run together ("tendeaths", "weredisplaced"), see _glued_regex
     elisions: frozenset[str] = frozenset()  # elided words parted from the next ("d'", "l'"), see tokens
     date_joiners: frozenset[str] = frozenset()  # "19 de septiembre": a word between a day and its month
+    qualifiers_after_noun: bool = False  # "200 morts environ": a qualifier after the counted noun
     # "est passé de 12 à 25": written before "X to Y", these make it a change to Y, not a range
     range_blockers: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     merge: MergeWords = field(default_factory=MergeWords)  # optional section ``merge``
@@ -858,7 +859,15 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
     _require_keys(
         "qualifiers",
         qual,
-        {"before", "after", "range_open", "range_joiners", "range_joiners_after_open", "range_blockers"},
+        {
+            "before",
+            "after",
+            "range_open",
+            "range_joiners",
+            "range_joiners_after_open",
+            "range_blockers",
+            "after_noun",
+        },
         {"before", "after", "range_open", "range_joiners", "range_joiners_after_open"},
     )
     roles = data["victim_roles"]
@@ -1019,6 +1028,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         elisions=elisions,
         date_joiners=_word_set("not_people.date_joiners", notp.get("date_joiners", [])),
         range_blockers=_flag_table("qualifiers.range_blockers", qual.get("range_blockers", [])),
+        qualifiers_after_noun=_bool("qualifiers.after_noun", qual.get("after_noun", False)),
         merge=merge,
         abbreviations=frozenset(
             a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])
