@@ -94,7 +94,7 @@ def test_team_heldout_micro_f1_not_below_floor() -> None:
 #: floors cover the whole file so that neither fold may slip.
 TEAM2_FLOOR = {
     "heldout_team2_es.jsonl": {"lenient": 0.909, "strict": 0.903},
-    "heldout_team2_fr.jsonl": {"lenient": 0.942, "strict": 0.942},
+    "heldout_team2_fr.jsonl": {"lenient": 0.945, "strict": 0.945},
 }
 
 
