@@ -326,19 +326,31 @@ def bounds_of(qualifier: Qualifier, value: int) -> tuple[int | None, int | None]
 def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantity]:
     """All people-like quantities of a sentence, left to right, without overlaps."""
     lows = [t.low for t in tokens]
+    digits = Kind.DIGITS
     found: list[Quantity] = []
     i = 0
     n = len(tokens)
     starts = lexicon.quantity_starts
     repeats = lexicon.numbers.repeat_previous.first_words  # "autant de blessés"
+    numerals = lexicon.numeral_starts
+    range_open = lexicon.range_open
+    qualifiers = lexicon.qualifiers_before
     while i < n:
-        if tokens[i].kind is not Kind.DIGITS and lows[i] not in starts and lows[i] not in repeats:
+        if tokens[i].kind is not digits and lows[i] not in starts and lows[i] not in repeats:
             i += 1
             continue
         repeated = _repeated_quantity(tokens, lows, i, found, lexicon) if found else None
         if repeated is not None:
             found.append(repeated)
             i = repeated.end
+            continue
+        if (
+            tokens[i].kind is not digits
+            and lows[i] not in numerals
+            and lows[i] not in range_open
+            and qualifiers.match(lows, i) is None
+        ):
+            i += 1  # "in", "at", "more" opening no qualifier here: no numeral can start at i
             continue
         quantity = _read_quantity(tokens, lows, i, lexicon)
         if quantity is None:

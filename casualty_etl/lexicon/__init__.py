@@ -277,6 +277,7 @@ class Lexicon:
     cue_prefilter: re.Pattern[str]  # where a cue phrase may start, to search in lower-cased text
     number_prefilter: re.Pattern[str]
     quantity_starts: frozenset[str]  # words that can open a quantity (number words, qualifiers, ...)
+    numeral_starts: frozenset[str]  # words a numeral can start with (digit tokens aside)
     glued_words: re.Pattern[str]  # two words run together ("tendeaths", "weredisplaced"), see _glued_regex
     elisions: frozenset[str] = frozenset()  # elided words parted from the next ("d'", "l'"), see tokens
     date_joiners: frozenset[str] = frozenset()  # "19 de septiembre": a word between a day and its month
@@ -1031,6 +1032,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         | {k[0] for k, _ in numbers.vague.entries()}
         | {k[0] for k, _ in numbers.fixed.entries()}
     )
+    qualifiers_before = _enum_table("qualifiers.before", qual["before"], Qualifier)
     return Lexicon(
         language=language,
         elisions=elisions,
@@ -1042,7 +1044,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             a.lower() for a in _words("sentences.abbreviations", sentences["abbreviations"])
         ),
         numbers=numbers,
-        qualifiers_before=_enum_table("qualifiers.before", qual["before"], Qualifier),
+        qualifiers_before=qualifiers_before,
         qualifiers_after=_enum_table("qualifiers.after", qual["after"], Qualifier),
         range_open=_word_set("qualifiers.range_open", qual["range_open"]),
         range_joiners=frozenset(_words("qualifiers.range_joiners", qual["range_joiners"])),
@@ -1079,8 +1081,17 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         quantity_starts=frozenset(
             number_words
             | set(numbers.indefinite_one)
-            | {k[0] for k, _ in _enum_table("qualifiers.before", qual["before"], Qualifier).entries()}
+            | {k[0] for k, _ in qualifiers_before.entries()}
             | set(_word_set("qualifiers.range_open", qual["range_open"]))
+        ),
+        # what ``quantities.read_numeral`` can start at: a vague or fixed phrase, "a" before a scale,
+        # a unit or a tens word (a quantity opening with another word needs a qualifier or range opener)
+        numeral_starts=frozenset(
+            numbers.vague.first_words
+            | numbers.fixed.first_words
+            | numbers.indefinite_one
+            | set(numbers.units)
+            | set(numbers.tens)
         ),
     )
 
