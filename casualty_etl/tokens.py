@@ -17,10 +17,12 @@ import re
 from enum import Enum
 from typing import NamedTuple
 
+# Word first: most tokens are words, and the alternatives start with disjoint characters (a letter,
+# a decimal digit, anything else), so their order changes no token, only how soon one matches.
 _TOKEN_RE = re.compile(
-    r"(?P<spaced>\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,]?\d))"
+    r"(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)"
+    r"|(?P<spaced>\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,]?\d))"
     r"|(?P<digits>\d+(?:[.,]\d+)*)"
-    r"|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)"
     r"|(?P<other>\S)"
 )
 
@@ -42,21 +44,29 @@ class Token(NamedTuple):
 
 
 _KIND_OF_GROUP = {"spaced": Kind.DIGITS, "digits": Kind.DIGITS, "word": Kind.WORD, "other": Kind.PUNCT}
+#: The kind of each group of ``_TOKEN_RE`` by its number (``Match.lastindex``).
+_KIND_OF_INDEX = (
+    None,
+    *(_KIND_OF_GROUP[name] for name in sorted(_TOKEN_RE.groupindex, key=_TOKEN_RE.groupindex.get)),
+)
 
 
 def tokenize(text: str, offset: int = 0, elisions: frozenset[str] = frozenset()) -> tuple[Token, ...]:
     """Split ``text`` into tokens; offsets are shifted by ``offset``. ``elisions`` are lower-cased
     elided words ending in an apostrophe ("d'"), parted from the word they are glued to."""
     lowered = text.lower().replace("\u2019", "'")
-    same_length = len(lowered) == len(text)  # a few characters change length when lower-cased
-    kinds = _KIND_OF_GROUP
+    kinds = _KIND_OF_INDEX
     new = tuple.__new__
     tokens = []
     append = tokens.append
-    for m in _TOKEN_RE.finditer(text):
-        start, end = m.span()
-        low = lowered[start:end] if same_length else m.group().lower().replace("\u2019", "'")
-        append(new(Token, (m.group(), low, start + offset, end + offset, kinds[m.lastgroup])))
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        for m in _TOKEN_RE.finditer(text):
+            low = m[0].lower().replace("\u2019", "'")
+            append(new(Token, (m[0], low, m.start() + offset, m.end() + offset, kinds[m.lastindex])))
+    else:
+        for m in _TOKEN_RE.finditer(text):
+            start, end = m.span()
+            append(new(Token, (m[0], lowered[start:end], start + offset, end + offset, kinds[m.lastindex])))
     if elisions:
         return _split_elisions(tokens, elisions)
     return tuple(tokens)
