@@ -75,7 +75,7 @@ class SentenceContext:
         self.scope_hits = _hits(lows, lexicon.scope_words)
         self.status_hits = _hits(lows, lexicon.status_words)
         self.sentence_wide = [h for h in self.status_hits if h.value in _SENTENCE_WIDE]
-        self.first_person = any(w in lexicon.first_person for w in lows)
+        self.first_person = not lexicon.first_person.isdisjoint(lows)
         self.source = _source(text, tokens, lows, lexicon)
         head = lows[: _FRONTED_MAX_TOKENS + 1]
         self.fronted_end = head.index(",") if "," in head else None
@@ -255,6 +255,8 @@ def _source(text: str, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexi
     if according:
         after = according[0][1]  # the first "according to": the source is the phrase after it
         return _span_text(text, tokens, after, _phrase_end(tokens, after, limit))
+    if lexicon.speech_verbs.isdisjoint(lows):
+        return None
     for v in range(n - 1, -1, -1):
         if lows[v] not in lexicon.speech_verbs:
             continue
