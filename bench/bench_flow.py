@@ -14,6 +14,13 @@ largest reaped child from ``getrusage``, and the whole process tree sampled from
 0.2 s: the flow, the ephemeral Prefect server, pool workers and whatever they start), CPU
 seconds, the task runs the Prefect API recorded for the flow run, and the rows and files written.
 
+``--corpus`` chooses the articles: ``generated`` (the default above), ``realistic`` (~5 KB articles
+stitched at run time from the real texts of ``../shared`` by ``bench.realistic``, far denser in
+figures; skipped with a message when ``../shared`` is absent) or ``both`` (each in a fresh process,
+printed side by side; what ``make bench`` runs). ``--cli`` times instead what a user runs,
+``casualty-etl run CORPUS --lake L`` as a child process, start-up and Prefect's server included,
+with the peak RSS of its whole process tree.
+
 ``--also 100000`` runs further corpus sizes after ``--n``, each in a fresh process (so that each peak
 RSS is its own), and prints them side by side: the flow keeps at most a few batches in memory, so the
 peak should not grow with the corpus. ``--runner process|dask`` chooses another task runner.
@@ -21,6 +28,7 @@ peak should not grow with the corpus. ``--runner process|dask`` chooses another 
     python bench/bench_flow.py                     # 10,000 articles, threads, the default batch size
     python bench/bench_flow.py --also 100000       # and 100,000 (about 400 MB of temporary input)
     python bench/bench_flow.py --runner process --workers 2
+    python bench/bench_flow.py --corpus realistic --cli --n 50000   # casualty-etl run, start-up included
 
 Run by ``make bench`` after ``bench/bench_extract.py``, never by the tests. Not here: extraction alone
 (``bench_extract``), correctness across runners (``tests/test_runners.py``).
@@ -111,9 +119,10 @@ class TreeSampler:
         self.max_processes = 0
         self._child: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, root: int | None = None) -> None:
         if self.available:
-            command = [sys.executable, str(Path(__file__).resolve()), "--sample-tree", str(os.getpid())]
+            root = os.getpid() if root is None else root
+            command = [sys.executable, str(Path(__file__).resolve()), "--sample-tree", str(root)]
             command += ["--interval", str(self.interval)]
             self._child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
@@ -195,19 +204,84 @@ def _lake_rows(lake: Path) -> dict[str, tuple[int, int]]:
 # --- one measurement --------------------------------------------------------------------------------------
 
 
-def measure(n: int, *, runner: str, batch_size: int, workers: int | None, seed: str, size: int) -> dict:
-    """Generate ``n`` articles, run the flow on them and print what it cost; returns the figures."""
+def _write_corpus(kind: str, n: int, seed: str, size: int, corpus: Path) -> bool:
+    """Write ``n`` articles of the ``kind`` corpus to ``corpus``; False without the realistic texts."""
+    t0 = time.perf_counter()
+    if kind == "realistic":
+        from bench.realistic import SHARED, realistic_articles, write_jsonl
+
+        articles = realistic_articles(n, seed)
+        if articles is None:
+            print(f"realistic corpus skipped: no texts in {SHARED} (eval/*.jsonl, seed/*.txt)")
+            return False
+        write_jsonl(articles, corpus)
+    else:
+        from bench.generate import main as generate_main
+
+        generate_main([str(n), "--seed", seed, "--size", str(size), "--out", str(corpus)])
+    input_mb = corpus.stat().st_size / 1e6
+    seconds = time.perf_counter() - t0
+    print(f"{kind} corpus: {n:,} articles, {input_mb:.1f} MB of JSON lines, in {seconds:.1f} s (not timed)")
+    return True
+
+
+def measure_cli(n: int, *, corpus_kind: str, runner: str, seed: str, size: int) -> dict | None:
+    """``casualty-etl run`` on ``n`` articles as a child process: wall time with start-up, peak tree RSS."""
+    work = Path(tempfile.mkdtemp(prefix="casualty-etl-bench-cli-"))
+    try:
+        corpus = work / "articles.jsonl"
+        if not _write_corpus(corpus_kind, n, seed, size, corpus):
+            return None
+        script = Path(sys.executable).with_name("casualty-etl")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "casualty_etl.cli"]
+        command += ["run", str(corpus), "--lake", str(work / "lake"), "--runner", runner]
+        env = dict(
+            os.environ, PREFECT_HOME=str(work / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false"
+        )
+        env.update(DO_NOT_TRACK="1", PREFECT_LOGGING_LEVEL=env.get("PREFECT_LOGGING_LEVEL", "WARNING"))
+        env.pop("PREFECT_API_URL", None)
+        t0 = time.perf_counter()
+        child = subprocess.Popen(command, env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        sampler = TreeSampler()
+        sampler.start(child.pid)
+        out, _ = child.communicate()
+        seconds = time.perf_counter() - t0
+        sampler.stop()
+        tail = out.decode("utf-8", "replace").strip().splitlines()[-3:]
+        result = {
+            "n": n,
+            "corpus": corpus_kind,
+            "runner": runner,
+            "returncode": child.returncode,
+            "seconds": round(seconds, 2),
+            "articles_per_s": round(n / seconds, 1),
+            "peak_rss_tree_mb": round(sampler.peak_total) if sampler.available else None,
+            "max_processes": sampler.max_processes,
+        }
+        print(f"`casualty-etl run` on {n:,} {corpus_kind} articles, runner {runner} (start-up included):")
+        print(f"  {seconds:.1f} s wall -> {n / seconds:,.0f} articles/s; exit status {child.returncode}")
+        if sampler.available:
+            print(
+                f"  peak RSS of its process tree (sampled): {sampler.peak_total:.0f} MB "
+                f"(up to {sampler.max_processes} processes)"
+            )
+        print("  " + "\n  ".join(tail), flush=True)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(
+    n: int, *, runner: str, batch_size: int, workers: int | None, seed: str, size: int, corpus_kind: str
+) -> dict | None:
+    """Write ``n`` articles, run the flow on them and print what it cost; returns the figures."""
     work = Path(tempfile.mkdtemp(prefix="casualty-etl-bench-flow-"))
     try:
         _isolate_prefect(str(work / "prefect-home"))
-        from bench.generate import main as generate_main
-
         corpus = work / "articles.jsonl"
-        t0 = time.perf_counter()
-        generate_main([str(n), "--seed", seed, "--size", str(size), "--out", str(corpus)])
+        if not _write_corpus(corpus_kind, n, seed, size, corpus):
+            return None
         input_mb = corpus.stat().st_size / 1e6
-        seconds = time.perf_counter() - t0
-        print(f"generated {n:,} articles, {input_mb:.1f} MB of JSON lines, in {seconds:.1f} s (not timed)")
 
         sampler = TreeSampler()
         sampler.start()
@@ -257,6 +331,7 @@ def measure(n: int, *, runner: str, batch_size: int, workers: int | None, seed: 
 
         result = {
             "n": n,
+            "corpus": corpus_kind,
             "runner": runner,
             "batch_size": batch_size,
             "input_mb": round(input_mb, 1),
@@ -295,7 +370,7 @@ def measure(n: int, *, runner: str, batch_size: int, workers: int | None, seed: 
 
 
 def _print_one(r: dict) -> None:
-    print(f"flow: {r['n']:,} articles, runner {r['runner']}, batches of {r['batch_size']}")
+    print(f"flow: {r['n']:,} {r['corpus']} articles, runner {r['runner']}, batches of {r['batch_size']}")
     if r["error"]:
         print(f"  RUN FAILED: {r['error']}")
     print(f"  ephemeral Prefect server start: {r['server_start_s']:.1f} s (not in the rate)")
@@ -332,11 +407,12 @@ def _print_one(r: dict) -> None:
 # --- several sizes ------------------------------------------------------------------------------------------
 
 
-def _in_fresh_process(n: int, a: argparse.Namespace) -> dict | None:
+def _in_fresh_process(n: int, a: argparse.Namespace, corpus: str | None = None) -> dict | None:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)
     try:
         command = [sys.executable, str(Path(__file__).resolve()), "--n", str(n), "--json-out", str(out)]
+        command += ["--corpus", corpus or a.corpus] + (["--cli"] if a.cli else [])
         command += ["--runner", a.runner, "--batch-size", str(a.batch_size), "--seed", a.seed]
         command += ["--size", str(a.size)] + (["--workers", str(a.workers)] if a.workers else [])
         subprocess.run(command, check=False)
@@ -347,14 +423,23 @@ def _in_fresh_process(n: int, a: argparse.Namespace) -> dict | None:
 
 
 def _print_comparison(results: list[dict]) -> None:
-    print("\ncorpus size vs cost (each size in its own process):")
+    print("\ncorpus vs cost (each in its own process):")
+    if results and "run_etl_s" not in results[0]:  # --cli
+        print(f"  {'corpus':>10} {'articles':>9} {'wall s':>9} {'art/s':>7} {'tree peak MB':>12}")
+        for r in results:
+            print(
+                f"  {r['corpus']:>10} {r['n']:>9,} {r['seconds']:>9.1f} {r['articles_per_s']:>7,.0f} "
+                f"{r['peak_rss_tree_mb']!s:>12}"
+                + (f"  FAILED ({r['returncode']})" if r["returncode"] else "")
+            )
+        return
     header = ("articles", 9), ("run_etl s", 9), ("art/s", 7), ("tree peak MB", 12), ("self peak MB", 12)
-    print("  " + " ".join(f"{name:>{width}}" for name, width in (*header, ("task runs", 9))))
+    print("  " + " ".join(f"{name:>{width}}" for name, width in (("corpus", 10), *header, ("task runs", 9))))
     for r in results:
         tree = r["peak_rss_tree_mb"] if r["peak_rss_tree_mb"] is not None else "-"
         print(
-            f"  {r['n']:>9,} {r['run_etl_s']:>9.1f} {r['articles_per_s']:>7,.0f} {tree:>12} "
-            f"{r['peak_rss_self_mb']:>12} {r['task_runs']:>9}"
+            f"  {r['corpus']:>10} {r['n']:>9,} {r['run_etl_s']:>9.1f} {r['articles_per_s']:>7,.0f} "
+            f"{tree:>12} {r['peak_rss_self_mb']:>12} {r['task_runs']:>9}"
             + (f"  FAILED: {r['error']}" if r["error"] else "")
         )
 
@@ -368,6 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     ap.add_argument("--seed", default="0")
     ap.add_argument("--size", type=int, default=4096, help="approximate bytes per article")
+    ap.add_argument("--corpus", choices=("generated", "realistic", "both"), default="both")
+    ap.add_argument("--cli", action="store_true", help="time `casualty-etl run` as a child process")
     ap.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)  # used for --also
     ap.add_argument("--sample-tree", type=int, help=argparse.SUPPRESS)  # the RSS sampler child
     ap.add_argument("--interval", type=float, default=0.2, help=argparse.SUPPRESS)
@@ -376,16 +463,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sample_tree(a.sample_tree, a.interval)
 
     print(f"casualty-etl flow benchmark; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs", flush=True)
-    if a.also:
-        results = [r for n in (a.n, *a.also) if (r := _in_fresh_process(n, a)) is not None]
+    kinds = ("generated", "realistic") if a.corpus == "both" else (a.corpus,)
+    if a.also or len(kinds) > 1:
+        results = [
+            r for kind in kinds for n in (a.n, *a.also) if (r := _in_fresh_process(n, a, kind)) is not None
+        ]
         _print_comparison(results)
-        return 0 if results and not any(r["error"] for r in results) else 1
-    result = measure(
-        a.n, runner=a.runner, batch_size=a.batch_size, workers=a.workers, seed=a.seed, size=a.size
-    )
+        return 0 if results and not any(r.get("error") or r.get("returncode") for r in results) else 1
+    if a.cli:
+        result = measure_cli(a.n, corpus_kind=kinds[0], runner=a.runner, seed=a.seed, size=a.size)
+    else:
+        result = measure(
+            a.n,
+            runner=a.runner,
+            batch_size=a.batch_size,
+            workers=a.workers,
+            seed=a.seed,
+            size=a.size,
+            corpus_kind=kinds[0],
+        )
     if a.json_out:
-        a.json_out.write_text(json.dumps(result), encoding="utf-8")
-    return 1 if result["error"] else 0
+        a.json_out.write_text(json.dumps(result) if result else "", encoding="utf-8")
+    if result is None:
+        return 0  # the realistic corpus was skipped
+    return 1 if result.get("error") or result.get("returncode") else 0
 
 
 if __name__ == "__main__":
