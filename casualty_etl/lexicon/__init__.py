@@ -1092,13 +1092,17 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             | set(_word_set("qualifiers.range_open", qual["range_open"]))
         ),
         # what ``quantities.read_numeral`` can start at: a vague or fixed phrase, "a" before a scale,
-        # a unit or a tens word (a quantity opening with another word needs a qualifier or range opener)
+        # a unit, tens or hundreds word (or the first word of one), a scale that counts one on its
+        # own; a quantity opening with another word needs a qualifier or a range opener
         numeral_starts=frozenset(
             numbers.vague.first_words
             | numbers.fixed.first_words
             | numbers.indefinite_one
             | set(numbers.units)
             | set(numbers.tens)
+            | set(numbers.hundreds)
+            | numbers.compounds.first_words
+            | numbers.bare_scales
         ),
     )
 
