@@ -2,8 +2,8 @@
 leaves the output identical: texts -> one JSON line per text ({"id", "figures": [every field]}).
 
 Input: the shared eval texts (``../shared/eval/*.jsonl``, each with its own ``lang``), the seed
-article, ``tests/data/heldout_team.jsonl``, the generated benchmark corpus and the realistic one
-(``bench.realistic``; ``--n`` articles of each). Output: ``--out`` (default
+article, the team's held-out sets (``tests/data/heldout*.jsonl``), the generated benchmark corpus
+and the realistic one (``bench.realistic``; ``--n`` articles of each). Output: ``--out`` (default
 ``bench/out/figures-dump.jsonl``, git-ignored); compare two dumps with ``cmp`` or ``diff``.
 
     python -m bench.dump_figures --out bench/out/before.jsonl
@@ -50,12 +50,11 @@ def texts(n: int) -> list[tuple[str, str, str]]:
                 out.append((f"{path.name}:{k}", doc.get("lang") or "en", doc["text"]))
     for path in sorted((SHARED / "seed").glob("*.txt")):
         out.append((path.name, "en", path.read_text(encoding="utf-8")))
-    heldout = ROOT / "tests" / "data" / "heldout_team.jsonl"
-    if heldout.exists():
+    for heldout in sorted((ROOT / "tests" / "data").glob("heldout*.jsonl")):
         for k, line in enumerate(heldout.read_text(encoding="utf-8").splitlines()):
             if line.strip():
                 doc = json.loads(line)
-                out.append((f"heldout:{k}", doc.get("lang") or "en", doc["text"]))
+                out.append((f"{heldout.name}:{k}", doc.get("lang") or "en", doc["text"]))
     out.extend((f"gen:{i}", "en", text) for i, text in generate(n, "0", 4096))
     out.extend((f"real:{i}", "en", text) for i, text in realistic_articles(n) or [])
     return out
