@@ -108,7 +108,7 @@ def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
         cues = find_cues(lows, lexicon)
         if not cues and previous is None:
             continue  # nothing to link a number to: no need to read the numbers
-        quantities = find_quantities(tokens, lexicon)
+        quantities = find_quantities(tokens, lexicon, lows)
         links = link_sentence(tokens, lows, quantities, cues, lexicon, previous)
         if links:
             context = SentenceContext(text, tokens, lows, lexicon, quantities)

@@ -167,22 +167,29 @@ def _is_boundary(j: int, tokens: tuple[Token, ...], lows: list[str], lexicon: Le
 
 def _clause(link: Link, tokens: tuple[Token, ...], lows: list[str], lexicon: Lexicon) -> tuple[int, int]:
     """Token range of the clause holding the link, widened by the words before a clause-break
-    word that opens it ("a day after ..."), plus the fronted adverbial of the sentence."""
+    word that opens it ("a day after ..."), plus the fronted adverbial of the sentence. A clause
+    ends at a boundary (``_is_boundary``, written out here: this runs for every figure)."""
+    lw = lexicon.linking
+    hard, breaks, coordinators = lw.hard_breaks, lw.clause_breaks, lw.coordinators
     start = link.start
-    while (
-        start > 0
-        and link.start - start < MAX_CLAUSE_TOKENS
-        and not _is_boundary(start - 1, tokens, lows, lexicon)
-    ):
+    stop = link.start - MAX_CLAUSE_TOKENS
+    while start > 0 and start > stop:
+        word = lows[start - 1]
+        if word in hard or word in breaks or tokens[start - 1].text in ";:()":
+            break
+        if word == "," and coordinators.match(lows, start) is None:
+            break
         start -= 1
-    if start > 0 and lows[start - 1] in lexicon.linking.clause_breaks:
+    if start > 0 and lows[start - 1] in breaks:
         start = max(0, start - 4)
     end = link.end
-    while (
-        end < len(lows)
-        and end - link.end < MAX_CLAUSE_TOKENS
-        and not _is_boundary(end, tokens, lows, lexicon)
-    ):
+    stop = min(len(lows), link.end + MAX_CLAUSE_TOKENS)
+    while end < stop:
+        word = lows[end]
+        if word in hard or word in breaks or tokens[end].text in ";:()":
+            break
+        if word == "," and coordinators.match(lows, end + 1) is None:
+            break
         end += 1
     return start, end
 

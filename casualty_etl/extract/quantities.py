@@ -323,9 +323,13 @@ def bounds_of(qualifier: Qualifier, value: int) -> tuple[int | None, int | None]
     return None, None
 
 
-def find_quantities(tokens: tuple[Token, ...], lexicon: Lexicon) -> list[Quantity]:
-    """All people-like quantities of a sentence, left to right, without overlaps."""
-    lows = [t.low for t in tokens]
+def find_quantities(
+    tokens: tuple[Token, ...], lexicon: Lexicon, lows: list[str] | None = None
+) -> list[Quantity]:
+    """All people-like quantities of a sentence, left to right, without overlaps. ``lows`` are the
+    tokens' lower-cased texts, when the caller has them already."""
+    if lows is None:
+        lows = [t.low for t in tokens]
     digits = Kind.DIGITS
     found: list[Quantity] = []
     i = 0
