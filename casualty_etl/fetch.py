@@ -365,23 +365,35 @@ class _GuardedTransport(httpx.BaseTransport):
 
 
 class _HostGate:
-    """At most ``limit`` requests in flight, and request starts ``interval`` seconds apart."""
+    """At most ``limit`` requests in flight, and request starts ``interval`` seconds apart.
 
-    def __init__(self, limit: int, interval: float) -> None:
+    ``clock`` and ``sleep`` are the real ones in use; tests pass a virtual clock, so that the
+    spacing is checked without depending on how fast a loaded machine schedules threads.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._slots = threading.BoundedSemaphore(limit)
         self._lock = threading.Lock()
         self._interval = interval
         self._next_start = 0.0
+        self._clock = clock
+        self._sleep = sleep
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
         with self._slots:
             with self._lock:
-                now = time.monotonic()
+                now = self._clock()
                 start = max(now, self._next_start)
                 self._next_start = start + self._interval
             if start > now:
-                time.sleep(start - now)
+                self._sleep(start - now)
             yield
 
 
