@@ -21,6 +21,8 @@ A quantity is linked by one of these rules (ids in ``Link.rule_ids``):
   but later revised the figure to seven"); that figure becomes superseded.
 - ``link.breakdown``: the number is a part of another figure ("including five children",
   "seven of them children", "two of the 12 killed"); it takes that figure's category.
+- ``link.bracketed``: the number stands alone in brackets right after a cue noun ("most deaths
+  (311)"); ``link.label``: the cue is in a label before a colon ("Dead: 11"), the last resort.
 - ``link.bracketed_place_part``: the number is an item of a bracketed list of named places right
   after a figure ("9 confirmed (Amsa 6, Tebo 3)"): a part of that figure.
 
@@ -323,8 +325,21 @@ class _Sentence:
                 continue
             if self.lows[j] in lw.label_colons:
                 return self._labelled(q, j)
+            if self.lows[j] == "(" and j > 0 and q.end < self.n and self.lows[q.end] == ")":
+                return self._bracketed_after_cue(q, j)
             return self._before_across_phrase(q, j, fillers) if lw.before_phrase_window else None
         return None
+
+    def _bracketed_after_cue(self, q: Quantity, open_: int) -> Link | None:
+        """ "Most deaths (311) were recorded in the north": a number alone in brackets right after a
+        cue noun is the count of that noun."""
+        cue = self.cue_ending_at.get(open_ - 1)
+        if cue is None:
+            return None
+        rule = cue.rule_for(Attach.AFTER) or cue.rule_for(Attach.TOLL)
+        if rule is None:
+            return None
+        return replace(_link(q, cue, rule, LinkKind.BEFORE, 1), rule_ids=("link.bracketed", rule.rule_id))
 
     def _labelled(self, q: Quantity, colon: int) -> Link | None:
         """ "Personas fallecidas: 14", "Homicidios en octubre: 84": a label holding a cue, a colon, the
@@ -336,8 +351,11 @@ class _Sentence:
                 rule = cue.rule_for(Attach.AFTER) or cue.rule_for(Attach.TOLL) or cue.rule_for(Attach.BEFORE)
                 if rule is None or self._number_opens_clause_before(cue.start):
                     return None
+                # the label is a last resort: a cue of the number's own clause beats it
+                # ("Casualties: two firefighters have suffered minor burns")
+                distance = colon - m + self.link_words.after_window + 1
                 return replace(
-                    _link(q, cue, rule, LinkKind.BEFORE, colon - m), rule_ids=("link.label", rule.rule_id)
+                    _link(q, cue, rule, LinkKind.BEFORE, distance), rule_ids=("link.label", rule.rule_id)
                 )
             if self.lows[m] in self.link_words.hard_breaks or m in self.in_quantity or m in self.quantity_at:
                 return None
