@@ -809,24 +809,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
     _require_keys(
         "numbers",
         num,
-        {
-            "units",
-            "tens",
-            "scales",
-            "scale_abbreviations",
-            "word_joiners",
-            "indefinite_one",
-            "fixed",
-            "dozen",
-            "vague",
-            "indefinite_before",
-            "pronoun_before",
-            "weak_pronoun_before",
-            "weak_words",
-            "decade_suffixes",
-            "repeat_previous",
-            *_OPTIONAL_NUMBER_KEYS,
-        },
+        _REQUIRED_NUMBER_KEYS | _OPTIONAL_NUMBER_KEYS,
         _REQUIRED_NUMBER_KEYS,
     )
     units, unit_compounds = _split_int_map("numbers.units", num["units"], "unit")
