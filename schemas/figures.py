@@ -153,7 +153,9 @@ class FiguresSchema(pa.DataFrameModel):
 class FiguresWithTextSchema(FiguresSchema):
     """Figures joined with their article's text: checks the offsets and spans against the text."""
 
-    article_text: Series[str] = pa.Field(nullable=True)
+    # object, not str: each row holds a reference to its article's one string (a str column would
+    # copy a 5 KB text into every figure row: +400 MB on a dense batch of 2,000 articles).
+    article_text: Series[object] = pa.Field(nullable=True)
     article_n_chars: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     article_published_month: Series[str] = pa.Field(nullable=True)
 
@@ -208,7 +210,10 @@ def attach_article_text(figures: pd.DataFrame, articles: pd.DataFrame) -> pd.Dat
     """``figures`` plus the text and length of each figure's article (null when it is not in ``articles``)."""
     first = articles.drop_duplicates("article_id", keep="first").set_index("article_id")
     joined = figures.copy()
-    joined["article_text"] = figures["article_id"].map(first["text"])
+    texts = first["text"].to_dict()  # one Python string per article, referenced by its figure rows
+    joined["article_text"] = pd.Series(
+        [texts.get(article_id) for article_id in figures["article_id"]], index=figures.index, dtype=object
+    )
     joined["article_n_chars"] = figures["article_id"].map(first["n_chars"]).astype(pd.Int64Dtype())
     joined["article_published_month"] = figures["article_id"].map(first["published_month"])
     return joined
