@@ -48,15 +48,17 @@ bench: $(STAMP) ## Print throughput figures (extraction, end to end)
 	$(BIN)/python bench/bench_flow.py
 	$(BIN)/python bench/bench_language.py
 
-eval: $(STAMP) ## Score the extractor on every dev gold set in ../shared/eval, whole and in 2 folds
+eval: $(STAMP) ## Score the extractor on every dev gold set in ../shared/eval and the team's blind sets, whole and in 2 folds
 	@if [ -d "$(SHARED)/eval" ]; then \
 	  for f in dev.jsonl dev-displacement.jsonl dev-fr.jsonl dev-es.jsonl; do \
 	    if [ -f "$(SHARED)/eval/$$f" ]; then \
 	      $(BIN)/casualty-etl evaluate $(SHARED)/eval/$$f --categories killed,injured,displaced,missing --folds 2 || exit 1; \
 	    fi; \
 	  done; \
-	  $(BIN)/casualty-etl evaluate tests/data/heldout_team.jsonl --categories killed,injured,displaced,missing; \
-	else echo "no $(SHARED)/eval here: nothing to score"; fi
+	else echo "no $(SHARED)/eval here: only the team's sets are scored"; fi
+	@for f in heldout_team heldout_team2_en heldout_team2_fr heldout_team2_es heldout_team3_en; do \
+	  $(BIN)/casualty-etl evaluate tests/data/$$f.jsonl --categories killed,injured,displaced,missing --folds 2 || exit 1; \
+	done
 
 lint: $(STAMP) ## Check the code with ruff
 	$(BIN)/ruff check casualty_etl flows schemas tests bench
