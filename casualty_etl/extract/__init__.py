@@ -49,6 +49,10 @@ _SENTENCE_ENDINGS = (".", "!", "?", '"', "\u201d", "'", "\u2019", ")")
 #: A decimal digit: what the number prefilter finds first in most sentences, found here at C speed
 #: (the prefilter's number words make its own search try every position).
 _DIGIT = re.compile(r"\d")
+#: A bracket a photo credit opens with ("(Photo: ...)", "[Picture: ...]").
+_OPEN_BRACKET = re.compile(r"[(\[]")
+#: Characters read for a caption label at the start of a line or bracket (a label is a word or two).
+_LABEL_CHARS = 40
 
 STAGES = (
     "sentences.split_sentences",
@@ -95,6 +99,8 @@ def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
     if not cue_starts or not (_DIGIT.search(text) or lexicon.number_prefilter.search(text)):
         return ()
     mentions: list[Mention] = []
+    captions: dict[int, bool] = {}  # line start -> the line is a photo caption
+    line_start = scanned = 0  # start of the line of the last sentence read; text read up to there
     previous: Link | None = None
     for index, (start, end) in _candidate_sentences(text, cue_starts, lexicon):
         sentence = text[start:end]
@@ -115,12 +121,32 @@ def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
             headline = not sentence.rstrip().endswith(_SENTENCE_ENDINGS) or (
                 index == 0 and _whole_line(text, start, end)
             )
+            # sentences run left to right: each character is searched for a line break once
+            newline = text.rfind("\n", scanned, start)
+            line_start = line_start if newline == -1 else newline + 1
+            scanned = start
+            caption = _caption_line(text, line_start, lexicon, captions)
             places = _places(tokens, lows, lexicon)
             words = frozenset(lows) if places else frozenset()
+            summary = lexicon.merge.summary_before.scan(lows)
+            summary_end = summary[0][1] if summary else len(lows) + 1
             for link in links:
                 figure = _figure(link, context.read(link), text, sentence, tokens)
-                fresh = lexicon.merge.new_fact_before.match_ending(lows, link.quantity.start) is not None
-                mentions.append(Mention(figure, index, link.quantity.start, headline, fresh, places, words))
+                at = link.quantity.start
+                fresh = lexicon.merge.new_fact_before.match_ending(lows, at) is not None
+                mentions.append(
+                    Mention(
+                        figure,
+                        index,
+                        at,
+                        headline or caption,
+                        fresh,
+                        places,
+                        words,
+                        caption=caption,
+                        summary=summary_end <= at,
+                    )
+                )
         previous = links[-1] if links else None
     mentions.extend(table_mentions(text, lexicon))
     return merge_mentions(mentions, lexicon.generic_victim)
@@ -134,6 +160,28 @@ def _whole_line(text: str, start: int, end: int) -> bool:
     return not text[before + 1 : start].strip() and after != -1 and not text[end:after].strip()
 
 
+def _caption_line(text: str, line_start: int, lexicon, seen: dict[int, bool]) -> bool:
+    """The line starting at ``line_start`` is a photo caption: it opens with a caption label and a
+    colon ("Photo: ...", "Caption: ...") or holds a bracket that opens with one ("(Photo: ...)").
+    ``seen`` keeps the answer per line, so a long line is read once."""
+    found = seen.get(line_start)
+    if found is None:
+        labels = lexicon.merge.caption_labels
+        line_end = text.find("\n", line_start)
+        line = text[line_start : len(text) if line_end == -1 else line_end]
+
+        def label_at(k: int, colon: bool) -> bool:  # a caption label opens line[k:] (and a colon follows it)
+            lows = [t.low for t in tokenize(line[k : k + _LABEL_CHARS], elisions=lexicon.elisions)]
+            hit = labels.match(lows, 0)
+            return hit is not None and (not colon or lows[hit[0] : hit[0] + 1] == [":"])
+
+        found = bool(labels.first_words) and (
+            label_at(0, True) or any(label_at(m.end(), False) for m in _OPEN_BRACKET.finditer(line))
+        )
+        seen[line_start] = found
+    return found
+
+
 def _places(tokens: tuple[Token, ...], lows: list[str], lexicon) -> frozenset[str]:
     """Capitalised words written right after a place preposition (``merge.place_prepositions``)
     past the sentence's first word: the places a sentence names, for telling incidents apart."""
@@ -142,7 +190,7 @@ def _places(tokens: tuple[Token, ...], lows: list[str], lexicon) -> frozenset[st
         return frozenset()
     return frozenset(
         lows[i]
-        for i in range(2, len(tokens))
+        for i in range(1, len(tokens))
         if lows[i - 1] in prepositions
         and tokens[i].text[:1].isupper()
         and tokens[i].text[1:2].islower()

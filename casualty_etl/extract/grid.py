@@ -151,4 +151,5 @@ def _cell_mention(
         status=rule.status,
         subtype=rule.subtype,
     )
-    return Mention(figure, index, q.start, False)
+    # the total row sums the table up like a key-figures box; a part row stays a part of its own row
+    return Mention(figure, index, q.start, scope is not Scope.BREAKDOWN, cell=True)

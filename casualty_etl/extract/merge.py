@@ -1,31 +1,41 @@
 """Stage 7: one figure per fact in a document.
 
-Input: the figures of all sentences, in text order. Output: the same figures with repeated
-mentions of one fact merged (guideline section 5: headline, body, caption and a quote that
-restates the toll are one entry). Two mentions in different sentences are one fact when they
-have the same category, value and unit, compatible victims (unstated or the lexicon's generic
-group go with any; "kills 10 soldiers" / "10 people were killed"), and compatible scopes
-(a breakdown only with a breakdown; otherwise equal scopes, except next to a headline), and either
+Input: the figures of all sentences and table cells, in text order (cells last). Output: the same
+figures with repeated mentions of one fact merged (guideline section 5: headline, body, caption,
+a key-figures box, a table total and a quote that restates the toll are one entry). Two mentions
+in different sentences are one fact when they have the same category, value and unit, compatible
+victims (unstated or the lexicon's generic group go with any; "kills 10 soldiers" / "10 people
+were killed"), and compatible scopes (a breakdown only with a breakdown or a photo caption, which
+shows a part of the news: "where 620 people are sheltering" / "among them some 620 at the school";
+otherwise equal scopes, except next to a headline), and either
 
-- one stands in a headline-like sentence (a line without a closing full stop, such as a
-  headline or caption, or the first line of several), where a headline's toll may repeat a body
+- one stands in a headline-like line: a line without a closing full stop (headline, key-figures
+  box line "People killed: 16", bullet), the first line of several, a photo caption (a line that
+  opens with a caption label and a colon or holds a bracketed one: lexicon ``merge.caption_labels``,
+  "Photo: ...", "(Photo: ...)") or the total row of a table; a headline's toll may repeat a body
   running total or background ("toll rises to 120" / "bringing the total to 120"); or
+- the later one follows a summary opener of its sentence (``merge.summary_before``: "Updated
+  figures: three killed", "In all, ..."): a summary restates the figures given before, wherever they
+  stand (a live blog's later entry), with the same scope, unless another conflict holds; or
 - both are in the body, the earlier in the lead (``LEAD_SENTENCES``), with the same scope (not a
-  breakdown), a value of at least
-  ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as different facts), neither opened
-  by a new-fact word (lexicon ``merge.new_fact_before``: "another 15,000"), and sentences that
-  do not name different places (``merge.place_prepositions``: "four died in Lenta" / "four died
-  in Darro"); or both name the same specific victims.
+  breakdown), a value of at least ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as
+  different facts); or both name the same specific victims.
+
+Whatever else holds, two mentions are different facts when the later one is opened by a new-fact
+word (``merge.new_fact_before``: "another 15,000"), when both are body sentences that name
+different places (``merge.place_prepositions``: "In Kessa, five died" / "four died in Darro"), when
+both are cells of tables (each cell of a table is its own fact), or when they stand in one sentence
+("two killed in X and two in Y").
 
 A later mention joins a group when it conflicts with none of its mentions (so a running total
 equal to an incident count stays apart from the body's incident mention) and repeats at least one
 of them (a closing caption repeats the headline or the lead, not each quote in between). The
 kept mention is the most informative one (a qualified "at least 12" over a bare "12", then the
 body over a headline, then the first); the others go to
-``other_spans`` and their differing qualifiers to ``alt_qualifiers``. Mentions in one sentence are
-distinct facts ("two killed in X and two in Y") and stay apart. Displaced households figures
+``other_spans`` and their differing qualifiers to ``alt_qualifiers``. Displaced households figures
 stated next to a person count of the same sentence are dropped (guideline: the person count is
-the figure).
+the figure). A mention is compared with at most ``MAX_CANDIDATE_GROUPS`` groups of its number,
+so the stage stays linear in the number of mentions.
 
 Deliberately not here: clustering figures across articles (that is the aggregate step).
 """
@@ -59,10 +69,13 @@ class Mention:
     figure: Figure
     sentence_index: int
     token_start: int
-    headline: bool  # in the first sentence, or in a line that does not end like a sentence
+    headline: bool  # a first line, a line not ending like a sentence, a caption, a table total
     fresh: bool = False  # opened by a new-fact word ("another 12"): never a repeat of an earlier count
     places: frozenset[str] = frozenset()  # capitalised names after a place preposition in the sentence
     words: frozenset[str] = frozenset()  # every lower-cased word of the sentence
+    caption: bool = False  # in a photo caption ("Photo: ...", "(Photo: ...)"); a caption is headline-like
+    summary: bool = False  # after a summary opener ("Updated figures: ...", "In all, ...")
+    cell: bool = False  # a number cell of a table written as text (``grid``): never a repeat of another cell
 
 
 def drop_household_restatements(mentions: list[Mention]) -> list[Mention]:
@@ -119,7 +132,8 @@ def _scopes_compatible(a: Mention, b: Mention) -> bool:
     if sa is sb:
         return True
     if Scope.BREAKDOWN in (sa, sb):
-        return False
+        # a caption shows a part of the news that the body gives as a breakdown (one camp, one family)
+        return a.caption or b.caption
     # a headline states the news: the body may call it a running total or word it as background
     # ("a day after the authorities evacuated 1.2 million")
     return a.headline or b.headline
@@ -133,6 +147,7 @@ def _conflict(a: Mention, b: Mention, generic_victim: str) -> bool:
         and fa.value == fb.value
         and fa.unit is fb.unit
         and a.sentence_index != b.sentence_index
+        and not (a.cell and b.cell)
         and not b.fresh
         and _victims_compatible(fa.victim, fb.victim, generic_victim)
         and _scopes_compatible(a, b)
@@ -143,7 +158,7 @@ def _conflict(a: Mention, b: Mention, generic_victim: str) -> bool:
 def _repeats(a: Mention, b: Mention, generic_victim: str) -> bool:
     """``b`` repeats ``a`` (no conflict assumed): a headline, the lead restated, the same specific victims."""
     fa, fb = a.figure, b.figure
-    if a.headline or b.headline:
+    if a.headline or b.headline or b.summary:
         return True
     if fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim:
         return True

@@ -244,6 +244,8 @@ class MergeWords:
 
     new_fact_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     place_prepositions: frozenset[str] = frozenset()
+    caption_labels: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))  # "Photo: ..."
+    summary_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))  # "In all, ..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -997,10 +999,13 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
     _require_keys("sentences", sentences, {"abbreviations"})
 
     merge_data = data.get("merge") or {}
-    _require_keys("merge", merge_data, {"new_fact_before", "place_prepositions"}, set())
+    merge_keys = {"new_fact_before", "place_prepositions", "caption_labels", "summary_before"}
+    _require_keys("merge", merge_data, merge_keys, set())
     merge = MergeWords(
         new_fact_before=_flag_table("merge.new_fact_before", merge_data.get("new_fact_before", [])),
         place_prepositions=_word_set("merge.place_prepositions", merge_data.get("place_prepositions", [])),
+        caption_labels=_flag_table("merge.caption_labels", merge_data.get("caption_labels", [])),
+        summary_before=_flag_table("merge.summary_before", merge_data.get("summary_before", [])),
     )
 
     cues, cue_rules = _cues(data["cues"], data["not_cues"])
