@@ -17,9 +17,11 @@ otherwise equal scopes, except next to a headline), and either
 - the later one follows a summary opener of its sentence (``merge.summary_before``: "Updated
   figures: three killed", "In all, ..."): a summary restates the figures given before, wherever they
   stand (a live blog's later entry), with the same scope, unless another conflict holds; or
-- both are in the body, the earlier in the lead (``LEAD_SENTENCES``), with the same scope (not a
-  breakdown), a value of at least ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as
-  different facts); or both name the same specific victims.
+- both are in the body, the earlier in the lead (the first ``LEAD_SENTENCES`` sentences, or the
+  sentence where the text first states a figure of that category: page furniture or a live blog's
+  early entries may come first), with the same scope (not a breakdown), a value of at least
+  ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as different facts); or both name the
+  same specific victims.
 
 Whatever else holds, two mentions are different facts when the later one is opened by a new-fact
 word (``merge.new_fact_before``: "another 15,000"), when both are body sentences that name
@@ -55,8 +57,9 @@ RESTATEMENT_DISTANCE = 8
 MIN_BODY_REPEAT = 3
 
 #: A body count repeats an earlier one only when the earlier one stands in the lead, the first
-#: sentences of the text, where news states its toll before the details (per-attack tolls of a
-#: multi-attack report, further down, are distinct facts even when equal).
+#: sentences of the text, or in the sentence that first states a figure of its category (below
+#: page furniture, in a live blog's later entry): news states its toll before the details
+#: (per-attack tolls of a multi-attack report, further down, are distinct facts even when equal).
 LEAD_SENTENCES = 4
 
 #: Groups (and members) a mention is compared with: keeps a text with thousands of equal
@@ -155,23 +158,24 @@ def _conflict(a: Mention, b: Mention, generic_victim: str) -> bool:
     )
 
 
-def _repeats(a: Mention, b: Mention, generic_victim: str) -> bool:
-    """``b`` repeats ``a`` (no conflict assumed): a headline, the lead restated, the same specific victims."""
+def _repeats(a: Mention, b: Mention, generic_victim: str, leads: dict[object, int]) -> bool:
+    """``b`` repeats ``a`` (no conflict assumed): a headline, a summary, the lead restated, the same
+    specific victims. ``leads`` gives the sentence of each category's first body mention."""
     fa, fb = a.figure, b.figure
     if a.headline or b.headline or b.summary:
         return True
     if fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim:
         return True
-    in_lead = a.sentence_index < LEAD_SENTENCES
+    in_lead = a.sentence_index < LEAD_SENTENCES or a.sentence_index == leads.get(fa.category)
     return fa.value >= MIN_BODY_REPEAT and in_lead and fa.scope is not Scope.BREAKDOWN
 
 
-def _joins(group: list[Mention], m: Mention, generic_victim: str) -> bool:
+def _joins(group: list[Mention], m: Mention, generic_victim: str, leads: dict[object, int]) -> bool:
     """``m`` joins ``group`` when it conflicts with none of its mentions and repeats one of them
     (a late caption repeats the headline or the lead, not each quote in between)."""
     members = group[:MAX_CANDIDATE_GROUPS]
     return not any(_conflict(o, m, generic_victim) for o in members) and any(
-        _repeats(o, m, generic_victim) for o in members
+        _repeats(o, m, generic_victim, leads) for o in members
     )
 
 
@@ -185,11 +189,16 @@ def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure
     it in the body are not taken for one fact."""
     groups: list[list[Mention]] = []
     candidates: dict[tuple[object, int, object], list[list[Mention]]] = defaultdict(list)
-    for m in drop_household_restatements(mentions):
+    mentions = drop_household_restatements(mentions)
+    leads: dict[object, int] = {}  # category -> sentence of its first body mention
+    for m in mentions:
+        if not (m.headline or m.cell):
+            leads.setdefault(m.figure.category, m.sentence_index)
+    for m in mentions:
         f = m.figure
         same_number = candidates[(f.category, f.value, f.unit)]  # only these can be one fact
         for group in same_number[-MAX_CANDIDATE_GROUPS:]:
-            if _joins(group, m, generic_victim):
+            if _joins(group, m, generic_victim, leads):
                 group.append(m)
                 break
         else:
