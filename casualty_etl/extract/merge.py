@@ -33,8 +33,9 @@ A later mention joins a group when it conflicts with none of its mentions (so a 
 equal to an incident count stays apart from the body's incident mention) and repeats at least one
 of them (a closing caption repeats the headline or the lead, not each quote in between). The
 kept mention is the most informative one (a qualified "at least 12" over a bare "12", then the
-body over a headline, then the first); the others go to
-``other_spans`` and their differing qualifiers to ``alt_qualifiers``. Displaced households figures
+body over a headline, then the first; a headline or caption kept for its qualifier takes the
+scope of the body's mention); the others go to ``other_spans`` and their differing qualifiers to
+``alt_qualifiers``. Displaced households figures
 stated next to a person count of the same sentence are dropped (guideline: the person count is
 the figure). A mention is compared with at most ``MAX_CANDIDATE_GROUPS`` groups of its number,
 so the stage stays linear in the number of mentions.
@@ -217,6 +218,11 @@ def merge_mentions(mentions: list[Mention], generic_victim: str) -> tuple[Figure
                 alt_qualifiers=alt,
                 rule_ids=f.rule_ids + ("merge.same_fact",),
                 victim=f.victim or next((o.victim for o in others if o.victim), None),
+                # a headline or caption kept for its qualifier takes the body's scope ("where 620 ..."
+                # is the part the body gives as a breakdown)
+                scope=f.scope
+                if not primary.headline
+                else next((m.figure.scope for m in group if not m.headline), f.scope),
                 source=f.source or next((o.source for o in others if o.source), None),
             )
         merged.append(f)
