@@ -53,6 +53,8 @@ _DIGIT = re.compile(r"\d")
 _OPEN_BRACKET = re.compile(r"[(\[]")
 #: Characters read for a caption label at the start of a line or bracket (a label is a word or two).
 _LABEL_CHARS = 40
+#: The first word of a line or bracket, past spaces and marks (checked against the caption labels).
+_FIRST_WORD = re.compile(r"[^\w\n]*(\w+)")
 
 STAGES = (
     "sentences.split_sentences",
@@ -125,7 +127,7 @@ def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
             newline = text.rfind("\n", scanned, start)
             line_start = line_start if newline == -1 else newline + 1
             scanned = start
-            caption = _caption_line(text, line_start, lexicon, captions)
+            caption = _caption_line(text, lowered, line_start, lexicon, captions)
             places = _places(tokens, lows, lexicon)
             words = frozenset(lows) if places else frozenset()
             summary = lexicon.merge.summary_before.scan(lows)
@@ -160,7 +162,7 @@ def _whole_line(text: str, start: int, end: int) -> bool:
     return not text[before + 1 : start].strip() and after != -1 and not text[end:after].strip()
 
 
-def _caption_line(text: str, line_start: int, lexicon, seen: dict[int, bool]) -> bool:
+def _caption_line(text: str, lowered: str, line_start: int, lexicon, seen: dict[int, bool]) -> bool:
     """The line starting at ``line_start`` is a photo caption: it opens with a caption label and a
     colon ("Photo: ...", "Caption: ...") or holds a bracket that opens with one ("(Photo: ...)").
     ``seen`` keeps the answer per line, so a long line is read once."""
@@ -168,15 +170,21 @@ def _caption_line(text: str, line_start: int, lexicon, seen: dict[int, bool]) ->
     if found is None:
         labels = lexicon.merge.caption_labels
         line_end = text.find("\n", line_start)
-        line = text[line_start : len(text) if line_end == -1 else line_end]
+        if line_end == -1:
+            line_end = len(text)
 
-        def label_at(k: int, colon: bool) -> bool:  # a caption label opens line[k:] (and a colon follows it)
-            lows = [t.low for t in tokenize(line[k : k + _LABEL_CHARS], elisions=lexicon.elisions)]
+        def label_at(k: int, colon: bool) -> bool:  # a caption label opens text[k:] (and a colon follows it)
+            word = _FIRST_WORD.match(lowered, k, line_end)
+            if word is None or word.group(1) not in labels.first_words:
+                return False  # most lines: no tokenizing
+            chunk = text[word.start(1) : min(line_end, word.start(1) + _LABEL_CHARS)]
+            lows = [t.low for t in tokenize(chunk, elisions=lexicon.elisions)]
             hit = labels.match(lows, 0)
             return hit is not None and (not colon or lows[hit[0] : hit[0] + 1] == [":"])
 
         found = bool(labels.first_words) and (
-            label_at(0, True) or any(label_at(m.end(), False) for m in _OPEN_BRACKET.finditer(line))
+            label_at(line_start, True)
+            or any(label_at(m.end(), False) for m in _OPEN_BRACKET.finditer(text, line_start, line_end))
         )
         seen[line_start] = found
     return found
