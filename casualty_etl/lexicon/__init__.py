@@ -236,6 +236,8 @@ class Linking:
     table_separators: frozenset[str] = frozenset()  # "Region | Dead | Injured": cells of a table as text
     table_total_labels: frozenset[str] = frozenset()  # "Total | 17 | 51": the row of the whole
     label_colons: frozenset[str] = frozenset()  # "Personas fallecidas: 14": a label, a colon, the number
+    table_row_leaders: tuple[str, ...] = ()  # "Tesh: 38,900", "Kivara ..... 512,300": rows under a heading
+    table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
 
 
 @dataclass(frozen=True, slots=True)
@@ -942,6 +944,8 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "label_colons",
         "table_separators",
         "table_total_labels",
+        "table_row_leaders",
+        "table_heading_joiners",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -986,6 +990,8 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             w.lower() for w in _words("linking.table_total_labels", link.get("table_total_labels", []))
         ),
         label_colons=frozenset(_words("linking.label_colons", link.get("label_colons", []))),
+        table_row_leaders=tuple(_words("linking.table_row_leaders", link.get("table_row_leaders", []))),
+        table_heading_joiners=_word_set("linking.table_heading_joiners", link.get("table_heading_joiners", [])),
     )
 
     ctx = data["context"]
