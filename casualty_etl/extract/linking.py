@@ -652,6 +652,9 @@ class _Sentence:
                 return not any(self.lows[i] in lw.negation_before for i in range(max(start, j - 2), j))
         return False
 
+    def running_total_before(self, q: Quantity) -> bool:
+        return self.link_words.running_total_before.match_ending(self.lows, q.start) is not None
+
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
 
@@ -848,6 +851,9 @@ def link_sentence(
             # "reported four dead but later revised the figure to seven"
             supersede_last_here()
             links[k] = _derived(last_here, q, LinkKind.REVISED)
+        elif sentence.running_total_before(q):
+            # "another 2,100 fled, bringing the total to 48,300": the running total of the same count
+            links[k] = _derived(last, q, LinkKind.COORDINATED, rule="link.running_total", breakdown=False)
         elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)

@@ -238,6 +238,8 @@ class Linking:
     label_colons: frozenset[str] = frozenset()  # "Personas fallecidas: 14": a label, a colon, the number
     table_row_leaders: tuple[str, ...] = ()  # "Tesh: 38,900", "Kivara ..... 512,300": rows under a heading
     table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
+    # "bringing the total to 48,300": the number is the running total of the figure before it
+    running_total_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -946,6 +948,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "table_total_labels",
         "table_row_leaders",
         "table_heading_joiners",
+        "running_total_before",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -992,6 +995,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         label_colons=frozenset(_words("linking.label_colons", link.get("label_colons", []))),
         table_row_leaders=tuple(_words("linking.table_row_leaders", link.get("table_row_leaders", []))),
         table_heading_joiners=_word_set("linking.table_heading_joiners", link.get("table_heading_joiners", [])),
+        running_total_before=_flag_table("linking.running_total_before", link.get("running_total_before", [])),
     )
 
     ctx = data["context"]
@@ -1069,7 +1073,9 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
         attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
         cue_prefilter=_phrase_prefilter(
-            [key for key, rules in cues.entries() if rules] + [(word,) for word in glued.cue_pairs()]
+            [key for key, rules in cues.entries() if rules]
+            + [(word,) for word in glued.cue_pairs()]
+            + [key for key, _ in linking.running_total_before.entries()]  # "That brings the total to 71,000."
         ),
         glued_words=_glued_regex(glued),
         glued_words_search=_glued_regex(glued, for_search=True),
