@@ -132,6 +132,10 @@ def table_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
 _LABEL_PART = r"(?:[^\n()]|\([^\n()]*\))"
 #: Longest row label, in characters: keeps the search linear on a long line without a leader.
 _MAX_LABEL = 80
+#: A heading without a joiner has at most this many tokens, and this many words that are neither its
+#: cue nor person nouns ("Confirmed deaths", "New IDP arrivals").
+_HEADING_TOKENS = 6
+_HEADING_MODIFIERS = 2
 _ROW_RES: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
@@ -171,7 +175,7 @@ def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
         row_tokens = tokenize(text[a : m.end()], offset=a, elisions=lexicon.elisions)
         if find_cues([t.low for t in row_tokens], lexicon):
             continue
-        label = text[a:b].strip(" \t-\u2022*\u2013").lower()
+        label = text[a:b].strip(" \t-\u2022*\u2013" + "".join(link.table_row_leaders)).lower()
         scope = Scope.INCIDENT if label in link.table_total_labels else Scope.BREAKDOWN
         va = m.start("value")
         mention = _cell_mention(
@@ -184,49 +188,68 @@ def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
 
 
 def _heading_rule(text: str, row_start: int, lexicon: Lexicon) -> tuple[CueRule, Unit] | None:
-    """The cue of the heading line right before ``row_start``, if that line is a heading."""
-    if row_start < 2:
-        return None
+    """The cue of the heading line before ``row_start`` (one blank line may stand between), if that
+    line is a heading: a cue before a heading joiner ("Deaths by district"), or a short line of a cue,
+    person nouns and at most ``_HEADING_MODIFIERS`` other words ("Confirmed deaths")."""
     end = row_start - 1
-    start = text.rfind("\n", 0, end) + 1
-    line = text[start:end]
-    if not line.strip() or any(ch.isdigit() for ch in _unbracketed(line)):
+    for _ in range(2):
+        if end < 1:
+            return None
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            break
+        end = start - 1
+    else:
         return None
-    tokens = [t for t in tokenize(line, offset=start, elisions=lexicon.elisions)]
-    lows = [t.low for t in tokens]
+    if any(ch.isdigit() for ch in _unbracketed(line)):
+        return None
+    lows = []
     depth = 0
-    kept: list[int] = []
-    for i, w in enumerate(lows):  # bracketed notes ("(as of 18:00)") are not part of the heading
+    for t in tokenize(line, offset=start, elisions=lexicon.elisions):
+        w = t.low  # bracketed notes ("(as of 18:00)") are not part of the heading
         if w == "(":
             depth += 1
         elif w == ")":
             depth = max(0, depth - 1)
         elif depth == 0:
-            kept.append(i)
-    lows = [lows[i] for i in kept]
+            lows.append(w)
     while lows and lows[-1] in lexicon.linking.label_colons:
         lows.pop()
     joiners = lexicon.linking.table_heading_joiners
     cut = next((i for i, w in enumerate(lows) if w in joiners and i > 0), None)
-    if cut is None:
-        core = tokens[kept[0] : kept[len(lows) - 1] + 1] if lows else []
-        return _column_rule(text, (core[0].start, core[-1].end), lexicon) if core else None
-    before, after = lows[:cut], lows[cut + 1 :]
-    if not after or find_cues(after, lexicon):
+    if cut is not None:
+        before, after = lows[:cut], lows[cut + 1 :]
+        if not after or find_cues(after, lexicon):
+            return None
+    elif len(lows) > _HEADING_TOKENS:
         return None
+    else:
+        before = lows
     cues = find_cues(before, lexicon)
     if not cues or not cues[0].rules:
         return None
+    thing = lexicon.objects_after.match(before, cues[0].start)
+    if thing is not None and thing[0] >= cues[0].end - cues[0].start:
+        return None  # "Relief camps open": the heading counts places, not people
+    covered = {j for c in cues for j in range(c.start, c.end)}
     unit = Unit.PEOPLE
+    others = 0
     j = 0
     while j < len(before):
+        if j in covered:
+            j += 1
+            continue
         noun = lexicon.victims.match(before, j)
         if noun is None:
+            others += 1
             j += 1
             continue
         if noun[1] == lexicon.households_victim:
             unit = Unit.HOUSEHOLDS
         j += noun[0]
+    if cut is None and others > _HEADING_MODIFIERS:
+        return None
     return cues[0].rules[0], unit
 
 
