@@ -136,15 +136,17 @@ _MAX_LABEL = 80
 #: cue nor person nouns ("Confirmed deaths", "New IDP arrivals").
 _HEADING_TOKENS = 6
 _HEADING_MODIFIERS = 2
-_ROW_RES: dict[tuple[str, ...], re.Pattern[str]] = {}
+_ROW_RES: dict[tuple[str, ...], tuple[re.Pattern[str], re.Pattern[str]]] = {}
 
 
-def _row_re(leaders: tuple[str, ...]) -> re.Pattern[str]:
-    """A line of a label, a run of one leader mark and a value starting with a digit."""
+def _row_re(leaders: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A line of a label, a run of one leader mark and a value starting with a digit; and a quick
+    search for a leader before a digit, without which no line is a row."""
     found = _ROW_RES.get(leaders)
     if found is None:
         marks = "|".join(f"(?:{re.escape(m)})+" for m in sorted(leaders, key=len, reverse=True))
-        found = re.compile(
+        quick = re.compile("(?:" + "|".join(re.escape(m) for m in leaders) + r")[^\S\n]*\d")
+        found = quick, re.compile(
             rf"^[^\S\n]*(?P<label>{_LABEL_PART}{{1,{_MAX_LABEL}}}?)[^\S\n]*(?:{marks})[^\S\n]*(?P<value>\d[^\n]*)$",
             re.MULTILINE,
         )
@@ -157,7 +159,19 @@ def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
     link = lexicon.linking
     if not link.table_row_leaders:
         return []
-    rows = list(_row_re(link.table_row_leaders).finditer(text))
+    quick, row_re = _row_re(link.table_row_leaders)
+    rows = []
+    line_end = -1
+    for hit in quick.finditer(text):  # only lines with a leader before a digit can be rows
+        if hit.start() < line_end:
+            continue
+        line_start = text.rfind("\n", 0, hit.start()) + 1
+        line_end = text.find("\n", hit.end())
+        if line_end == -1:
+            line_end = len(text)
+        row = row_re.match(text, line_start, line_end)
+        if row is not None:
+            rows.append(row)
     if not rows:
         return []
     mentions: list[Mention] = []
