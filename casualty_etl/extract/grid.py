@@ -146,9 +146,12 @@ def _row_re(leaders: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]
     if found is None:
         marks = "|".join(f"(?:{re.escape(m)})+" for m in sorted(leaders, key=len, reverse=True))
         quick = re.compile("(?:" + "|".join(re.escape(m) for m in leaders) + r")[^\S\n]*\d")
-        found = quick, re.compile(
-            rf"^[^\S\n]*(?P<label>{_LABEL_PART}{{1,{_MAX_LABEL}}}?)[^\S\n]*(?:{marks})[^\S\n]*(?P<value>\d[^\n]*)$",
-            re.MULTILINE,
+        found = (
+            quick,
+            re.compile(
+                rf"^[^\S\n]*(?P<label>{_LABEL_PART}{{1,{_MAX_LABEL}}}?)[^\S\n]*(?:{marks})[^\S\n]*(?P<value>\d[^\n]*)$",
+                re.MULTILINE,
+            ),
         )
         _ROW_RES[leaders] = found
     return found
@@ -193,8 +196,16 @@ def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
         scope = Scope.INCIDENT if label in link.table_total_labels else Scope.BREAKDOWN
         va = m.start("value")
         mention = _cell_mention(
-            text, va, m.end(), text[m.start() : m.end()], column[0], column[1], scope, lexicon,
-            ROW_INDEX_BASE + (1 << 20) + k, whole=False,
+            text,
+            va,
+            m.end(),
+            text[m.start() : m.end()],
+            column[0],
+            column[1],
+            scope,
+            lexicon,
+            ROW_INDEX_BASE + (1 << 20) + k,
+            whole=False,
         )
         if mention is not None:
             mentions.append(mention)

@@ -555,7 +555,8 @@ class _Sentence:
             return False
         victims = self.lex.victims
         counted = victims.match(self.lows, b.end)
-        if (counted is None or counted[1] != self.lex.households_victim) and not self.households_label(b.start):
+        households = counted is not None and counted[1] == self.lex.households_victim
+        if not households and not self.households_label(b.start):
             return False
         person = victims.match(self.lows, q.end)
         return person is not None and person[1] != self.lex.households_victim
@@ -858,7 +859,8 @@ def link_sentence(
             # "displaced 1,210 households (5,730 individuals)": merge keeps the person count
             links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.households_restated")
             if sentence.households_label(last_here.quantity.start):
-                del links[last_here_k]  # "Families evacuated: 520 (2,100 persons)": the label counts households
+                # "Families evacuated: 520 (2,100 persons)": the label counts households
+                del links[last_here_k]
         elif last_here is not None and sentence.repeats_the_cue_before(q):
             # "30 people sought refuge in one camp and another 130 did likewise"
             links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.repeated_cue")

@@ -994,8 +994,12 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         ),
         label_colons=frozenset(_words("linking.label_colons", link.get("label_colons", []))),
         table_row_leaders=tuple(_words("linking.table_row_leaders", link.get("table_row_leaders", []))),
-        table_heading_joiners=_word_set("linking.table_heading_joiners", link.get("table_heading_joiners", [])),
-        running_total_before=_flag_table("linking.running_total_before", link.get("running_total_before", [])),
+        table_heading_joiners=_word_set(
+            "linking.table_heading_joiners", link.get("table_heading_joiners", [])
+        ),
+        running_total_before=_flag_table(
+            "linking.running_total_before", link.get("running_total_before", [])
+        ),
     )
 
     ctx = data["context"]
