@@ -94,7 +94,7 @@ def test_team_heldout_micro_f1_not_below_floor() -> None:
 #: team2 only (``evaluate --folds 2``) and never from team3 (measured only); these floors cover the
 #: whole file so that neither fold may slip.
 TEAM2_FLOOR = {
-    "heldout_team2_en.jsonl": {"lenient": 0.911, "strict": 0.911},
+    "heldout_team2_en.jsonl": {"lenient": 0.926, "strict": 0.926},
     "heldout_team3_en.jsonl": {"lenient": 0.879, "strict": 0.879},
     "heldout_team2_es.jsonl": {"lenient": 0.909, "strict": 0.903},
     "heldout_team2_fr.jsonl": {"lenient": 0.945, "strict": 0.945},
