@@ -90,12 +90,13 @@ def test_team_heldout_micro_f1_not_below_floor() -> None:
 
 
 #: The team-written sets written blind to the rules (tests/data, README-heldout_team2.md and
-#: README-heldout_team3.md), each scored in its records' language. Rules are written from fold 0 of
+#: README-heldout_team3.md; dev_team4_en.jsonl is a development set, README-dev_team4.md), each scored in its records' language. Rules are written from fold 0 of
 #: team2 only (``evaluate --folds 2``) and never from team3 (measured only); these floors cover the
 #: whole file so that neither fold may slip.
 TEAM2_FLOOR = {
     "heldout_team2_en.jsonl": {"lenient": 0.926, "strict": 0.926},
     "heldout_team3_en.jsonl": {"lenient": 0.879, "strict": 0.879},
+    "dev_team4_en.jsonl": {"lenient": 0.890, "strict": 0.887},
     "heldout_team2_es.jsonl": {"lenient": 0.909, "strict": 0.903},
     "heldout_team2_fr.jsonl": {"lenient": 0.945, "strict": 0.945},
 }
