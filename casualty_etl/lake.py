@@ -14,6 +14,7 @@ Layout (``root`` is a local path or an fsspec URL)::
     <root>/_pending/<hash>.json   commit intent, present only while a batch is being published
     <root>/_lock                  lock file of local writers
     <root>/_lake_id               this lake's identity (a random id written once; see ``Lake.identity``)
+    <root>/_schema                fingerprint of the table schemas the stored files were brought to
 
 Readers (``pd.read_parquet``, pyarrow datasets) skip names starting with ``.`` or ``_``. A plain
 ``pd.read_parquet("<root>/figures")`` gives category-like columns as categoricals, counts as ``Int64``,
@@ -29,7 +30,10 @@ file of the batch to a hidden temporary name, flushed and fsynced; write the int
 names): the commit point; rename each file into place (figures, rejects, articles, then the ledger row);
 delete the intent. File names come from the content hash and the extractor version, so a retried batch
 replaces its own files. Stored rows are never rewritten: re-extracting with the same extractor version
-adds nothing, a new version is stored alongside (tell them apart by ``extractor_version``).
+adds nothing, a new version is stored alongside (tell them apart by ``extractor_version``). The one
+exception is the schema: when a table gains a column, ``sweep_stale`` (start of every run) rewrites each
+older file whole with that column null, values unchanged, so that a plain ``pd.read_parquet`` of the
+folder, which takes its columns from one file, never drops it (``Lake.upgrade_files``).
 A writer killed before the intent leaves only hidden temporary files (``sweep_stale`` deletes them); one
 killed after it leaves an intent that the next commit or ``sweep_stale`` completes. Until then a reader
 may see part of that batch (figures before their articles): the only window where tables are not whole
@@ -86,6 +90,8 @@ from schemas import RunsSchema, TableName
 PENDING_DIR = "_pending"
 LOCK_FILE = "_lock"
 IDENTITY_FILE = "_lake_id"
+#: The fingerprint of the file schemas every stored file was last brought to (see ``Lake.upgrade_files``).
+SCHEMA_FILE = "_schema"
 TEMP_SUFFIX = ".tmp"
 #: Order in which a batch's files are renamed into place: articles after their figures, so an article
 #: that counts as known always has its figures stored; the ledger row last.
@@ -129,6 +135,7 @@ class SweepResult:
     rolled_forward: tuple[str, ...]
     removed_temp_files: tuple[str, ...]
     missing_files: tuple[str, ...]  # named by an intent but found neither as temp nor in place
+    upgraded_files: tuple[str, ...] = ()  # older files given the columns added since (null there)
 
 
 @dataclass(frozen=True)
@@ -286,6 +293,16 @@ def _ids_hash(ids: Sequence[str]) -> str:
 
 def _version_slug(extractor_version: str) -> str:
     return re.sub(r"[^0-9A-Za-z.]+", "_", extractor_version)
+
+
+@functools.cache
+def _schema_fingerprint() -> str:
+    """A digest of every table's file schema (column names and Arrow types)."""
+    described = {
+        spec.name.value: [(field.name, str(field.type)) for field in spec.file_schema]
+        for spec in TABLES.values()
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
@@ -461,7 +478,49 @@ class Lake:
             removed = [rel for rel in self._storage.files() if _is_temp(rel)]
             for rel in removed:
                 self._storage.remove(rel)
-        return SweepResult(tuple(rolled), tuple(removed), tuple(missing))
+            upgraded = self._upgrade_files()
+        return SweepResult(tuple(rolled), tuple(removed), tuple(missing), tuple(upgraded))
+
+    def upgrade_files(self) -> tuple[str, ...]:
+        """Give every stored file written before a column was added to its table that column, null
+        (files relative to the root). Run by ``sweep_stale``, so at the start of every run.
+
+        Why: a dataset reader (``pd.read_parquet(folder)``, pyarrow) takes its schema from one file and
+        silently drops the columns that file lacks, so a lake mixing older and newer files would lose
+        new columns in the analysts' hands. Each older file is rewritten whole under its own name
+        (hidden temporary file, fsynced, renamed over it): its rows and values do not change, and a crash
+        leaves every file in its old or its new form, both readable; the next run goes on. A file with a
+        column the model does not know (written by a newer version) is left as it is. The fingerprint of
+        the schemas the files were brought to is kept in ``_schema``, so a lake that is up to date costs
+        one small read."""
+        with self._storage.lock(self.lock_timeout):
+            return tuple(self._upgrade_files())
+
+    def _upgrade_files(self) -> list[str]:
+        fingerprint = _schema_fingerprint()
+        if (
+            self._storage.exists(SCHEMA_FILE)
+            and self._storage.read(SCHEMA_FILE).decode("ascii") == fingerprint
+        ):
+            return []
+        filesystem, root_path = self._storage.arrow()
+        upgraded = []
+        for spec in TABLES.values():
+            wanted = spec.file_schema
+            for rel in self._storage.files(spec.name.value):
+                if not rel.endswith(".parquet") or rel.rsplit("/", 1)[-1].startswith((".", "_")):
+                    continue
+                path = f"{root_path}/{rel}"
+                names = set(pq.read_schema(path, filesystem=filesystem).names)
+                if names == set(wanted.names) or not names < set(wanted.names):
+                    continue  # up to date, or from a newer model: never drop a column
+                old = ds.dataset(path, filesystem=filesystem, format="parquet", schema=wanted).to_table()
+                temp = _temp_name(rel)
+                self._storage.write(temp, _parquet_bytes(to_arrow(frame_from_arrow(old, spec), spec)))
+                self._storage.replace(temp, rel)
+                upgraded.append(rel)
+        self._storage.write(SCHEMA_FILE, fingerprint.encode("ascii"))
+        return upgraded
 
     def _roll_forward(self) -> tuple[list[str], list[str]]:
         rolled: list[str] = []

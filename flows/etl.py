@@ -182,6 +182,11 @@ def etl(
             len(swept.rolled_forward),
             len(swept.removed_temp_files),
         )
+    if swept.upgraded_files:
+        logger.warning(
+            "lake upgraded: %d older file(s) given the columns added since (null there)",
+            len(swept.upgraded_files),
+        )
     summaries: list[BatchSummary] = []
     in_flight = []
 

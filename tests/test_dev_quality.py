@@ -89,13 +89,15 @@ def test_team_heldout_micro_f1_not_below_floor() -> None:
     assert all(got[m] >= TEAM_FLOOR[m] - 1e-9 for m in TEAM_FLOOR), (got, TEAM_FLOOR)
 
 
-#: The team-written sets written blind to the rules (tests/data, README-heldout_team2.md and
-#: README-heldout_team3.md), each scored in its records' language. Rules are written from fold 0 of
-#: team2 only (``evaluate --folds 2``) and never from team3 (measured only); these floors cover the
+#: The team-written sets (tests/data, README-heldout_team2.md, README-heldout_team3.md,
+#: README-dev_team4.md), each scored in its records' language. team2 and team3 were written blind
+#: to the rules: rules come from fold 0 of team2 only (``evaluate --folds 2``), never from team3
+#: (measured only); dev_team4 is a development set rules may be written from. These floors cover the
 #: whole file so that neither fold may slip.
 TEAM2_FLOOR = {
-    "heldout_team2_en.jsonl": {"lenient": 0.915, "strict": 0.915},
+    "heldout_team2_en.jsonl": {"lenient": 0.930, "strict": 0.930},
     "heldout_team3_en.jsonl": {"lenient": 0.887, "strict": 0.887},
+    "dev_team4_en.jsonl": {"lenient": 0.903, "strict": 0.900},
     "heldout_team2_es.jsonl": {"lenient": 0.912, "strict": 0.906},
     "heldout_team2_fr.jsonl": {"lenient": 0.945, "strict": 0.945},
 }

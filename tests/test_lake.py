@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -12,8 +13,10 @@ import pytest
 from casualty_etl.lake import Lake, SchemaDriftError, load_figures
 from casualty_etl.model import (
     Article,
+    ArticleLanguage,
     Category,
     ExtractedArticle,
+    LanguageChoice,
     Reject,
     RejectStage,
     article_id_of,
@@ -186,3 +189,75 @@ def test_commit_interrupted_before_intent_removes_its_temp_files(tmp_path):
         )
     hidden = [name for _, _, names in os.walk(tmp_path) for name in names if name.startswith(".")]
     assert (pd.read_parquet(tmp_path / "figures").empty, hidden) == (True, [])
+
+
+# --- files written before a column was added -------------------------------------------------------------
+
+NEW_ARTICLE_COLUMNS = ["language", "language_confidence", "language_supported"]
+
+
+def _drop_columns_from_files(lake: Lake, table: str, columns: list[str]) -> list[str]:
+    """Rewrite the table's files as an older version wrote them: without ``columns``; forget the
+    lake's schema fingerprint, as a lake made before it existed."""
+    import pyarrow.parquet as pq
+
+    storage = lake._storage
+    filesystem, root = storage.arrow()
+    rewritten = [rel for rel in storage.files(table) if rel.endswith(".parquet")]
+    for rel in rewritten:
+        old = pq.read_table(f"{root}/{rel}", filesystem=filesystem).drop_columns(columns)
+        with filesystem.open_output_stream(f"{root}/{rel}") as sink:
+            pq.write_table(old, sink)
+    if storage.exists("_schema"):
+        storage.remove("_schema")
+    return rewritten
+
+
+def test_sweep_gives_older_files_the_columns_added_since(lake_root):
+    lake = Lake(lake_root)
+    lake.commit_batch(_valid((0, 1)), batch_key="old", run_id="run-1")
+    older = _drop_columns_from_files(lake, "articles", NEW_ARTICLE_COLUMNS)
+    read_in_english = [
+        replace(_extracted(i), language=ArticleLanguage("en", 0.99, True, LanguageChoice.DETECTED))
+        for i in (2, 3)
+    ]
+    newer = build_frames(read_in_english, [], ingested_at=INGESTED, extractor_version="t1")
+    lake.commit_batch(validate_frames(newer).valid, batch_key="new", run_id="run-2")
+    before = lake.read_table("articles").drop(columns=NEW_ARTICLE_COLUMNS)
+
+    assert sorted(lake.sweep_stale().upgraded_files) == sorted(older)
+
+    articles = pd.read_parquet(lake.table_path("articles"))
+    assert set(NEW_ARTICLE_COLUMNS) <= set(articles.columns)
+    assert articles["language"].tolist().count("en") == 2  # the older rows have none: null
+    after = lake.read_table("articles").drop(columns=NEW_ARTICLE_COLUMNS)
+    pd.testing.assert_frame_equal(
+        after.sort_values("article_id", ignore_index=True),
+        before.sort_values("article_id", ignore_index=True),
+    )
+
+
+def test_sweep_of_an_up_to_date_lake_rewrites_nothing(lake_root):
+    lake = Lake(lake_root)
+    lake.commit_batch(_valid(), batch_key="b1", run_id="run-1")
+    lake.sweep_stale()
+    assert lake.sweep_stale().upgraded_files == ()
+
+
+def test_a_file_with_a_column_the_model_does_not_know_is_left_as_it_is(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lake = Lake(str(tmp_path / "lake"))
+    lake.commit_batch(_valid((0,)), batch_key="b1", run_id="run-1")
+    (rel,) = [
+        r for r in lake._storage.files("rejects") + lake._storage.files("articles") if r.endswith(".parquet")
+    ]
+    path = tmp_path / "lake" / rel
+    newer = pq.read_table(path).drop_columns(["language"])
+    newer = newer.append_column("from_a_newer_version", pa.array(["x"] * len(newer)))
+    pq.write_table(newer, path)
+    (tmp_path / "lake" / "_schema").unlink(missing_ok=True)
+
+    assert lake.sweep_stale().upgraded_files == ()
+    assert "from_a_newer_version" in pq.read_schema(path).names

@@ -9,11 +9,21 @@ cue cell; the table ends at the first line without a separator. A row whose firs
 incident); every other row is a part of it (scope breakdown). A cell must hold exactly one
 number, at its start ("12", "about 12"); a row must have as many cells as the header.
 
+Lists under a heading (``heading_mentions``): a line that names a category and what its rows are
+counted by ("People displaced by province", "Deaths by district (as of 12 May)", "IDPs"), followed
+right away by rows of a label, a leader (``linking.table_row_leaders``: "Tesh: 38,900", "Upper
+Kivara ...... 512,300") and one number. Each row is a part of the heading's figure (scope breakdown;
+a total label gives the whole). The heading is either nothing but cue and person nouns, or a cue
+before a ``linking.table_heading_joiners`` word ("by", "per"); rows whose label or value holds a
+cue of their own are left to the label rule of the sentence stages ("Dead: 11").
+
 Deliberately not here: tables whose row labels are the cues (transposed), cells that span several
 columns, and sentences inside cells: those go through the sentence stages.
 """
 
 from __future__ import annotations
+
+import re
 
 from casualty_etl.extract.linking import find_cues
 from casualty_etl.extract.merge import Mention
@@ -76,10 +86,10 @@ def _column_rule(text: str, cell: tuple[int, int], lexicon: Lexicon) -> tuple[Cu
 
 def table_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
     """Mentions of the number cells of every table of ``text`` (see the module docstring)."""
+    mentions = heading_mentions(text, lexicon)
     separators = lexicon.linking.table_separators
     if not separators or not any(s in text for s in separators):
-        return []
-    mentions: list[Mention] = []
+        return mentions
     header: dict[int, tuple[CueRule, Unit]] | None = None
     width = 0
     row = 0
@@ -117,6 +127,162 @@ def table_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
     return mentions
 
 
+#: A character of a row label, or a whole bracketed note ("Koro (new site)"): a leader inside an
+#: open bracket ("(as of 18:00)") does not end the label.
+_LABEL_PART = r"(?:[^\n()]|\([^\n()]*\))"
+#: Longest row label, in characters: keeps the search linear on a long line without a leader.
+_MAX_LABEL = 80
+#: A heading without a joiner has at most this many tokens, and this many words that are neither its
+#: cue nor person nouns ("Confirmed deaths", "New IDP arrivals").
+_HEADING_TOKENS = 6
+_HEADING_MODIFIERS = 2
+_ROW_RES: dict[tuple[str, ...], tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _row_re(leaders: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A line of a label, a run of one leader mark and a value starting with a digit; and a quick
+    search for a leader before a digit, without which no line is a row."""
+    found = _ROW_RES.get(leaders)
+    if found is None:
+        marks = "|".join(f"(?:{re.escape(m)})+" for m in sorted(leaders, key=len, reverse=True))
+        quick = re.compile("(?:" + "|".join(re.escape(m) for m in leaders) + r")[^\S\n]*\d")
+        found = (
+            quick,
+            re.compile(
+                rf"^[^\S\n]*(?P<label>{_LABEL_PART}{{1,{_MAX_LABEL}}}?)[^\S\n]*(?:{marks})[^\S\n]*(?P<value>\d[^\n]*)$",
+                re.MULTILINE,
+            ),
+        )
+        _ROW_RES[leaders] = found
+    return found
+
+
+def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
+    """Mentions of the rows of every list under a heading in ``text`` (see the module docstring)."""
+    link = lexicon.linking
+    if not link.table_row_leaders:
+        return []
+    quick, row_re = _row_re(link.table_row_leaders)
+    rows = []
+    line_end = -1
+    for hit in quick.finditer(text):  # only lines with a leader before a digit can be rows
+        if hit.start() < line_end:
+            continue
+        line_start = text.rfind("\n", 0, hit.start()) + 1
+        line_end = text.find("\n", hit.end())
+        if line_end == -1:
+            line_end = len(text)
+        row = row_re.match(text, line_start, line_end)
+        if row is not None:
+            rows.append(row)
+    if not rows:
+        return []
+    mentions: list[Mention] = []
+    column: tuple[CueRule, Unit] | None = None
+    last_end = -2
+    for k, m in enumerate(rows):
+        if m.start() != last_end + 1:  # a run of rows starts: its heading is the line right before
+            column = _heading_rule(text, m.start(), lexicon)
+        last_end = m.end()
+        if column is None:
+            continue
+        a, b = m.span("label")
+        if not any(ch.isalpha() for ch in text[a:b]):
+            continue
+        row_tokens = tokenize(text[a : m.end()], offset=a, elisions=lexicon.elisions)
+        if find_cues([t.low for t in row_tokens], lexicon):
+            continue
+        label = text[a:b].strip(" \t-\u2022*\u2013" + "".join(link.table_row_leaders)).lower()
+        scope = Scope.INCIDENT if label in link.table_total_labels else Scope.BREAKDOWN
+        va = m.start("value")
+        mention = _cell_mention(
+            text,
+            va,
+            m.end(),
+            text[m.start() : m.end()],
+            column[0],
+            column[1],
+            scope,
+            lexicon,
+            ROW_INDEX_BASE + (1 << 20) + k,
+            whole=False,
+        )
+        if mention is not None:
+            mentions.append(mention)
+    return mentions
+
+
+def _heading_rule(text: str, row_start: int, lexicon: Lexicon) -> tuple[CueRule, Unit] | None:
+    """The cue of the heading line before ``row_start`` (one blank line may stand between), if that
+    line is a heading: a cue before a heading joiner ("Deaths by district"), or a short line of a cue,
+    person nouns and at most ``_HEADING_MODIFIERS`` other words ("Confirmed deaths")."""
+    end = row_start - 1
+    for _ in range(2):
+        if end < 1:
+            return None
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            break
+        end = start - 1
+    else:
+        return None
+    if any(ch.isdigit() for ch in _unbracketed(line)):
+        return None
+    lows = []
+    depth = 0
+    for t in tokenize(line, offset=start, elisions=lexicon.elisions):
+        w = t.low  # bracketed notes ("(as of 18:00)") are not part of the heading
+        if w == "(":
+            depth += 1
+        elif w == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            lows.append(w)
+    while lows and lows[-1] in lexicon.linking.label_colons:
+        lows.pop()
+    joiners = lexicon.linking.table_heading_joiners
+    cut = next((i for i, w in enumerate(lows) if w in joiners and i > 0), None)
+    if cut is not None:
+        before, after = lows[:cut], lows[cut + 1 :]
+        if not after or find_cues(after, lexicon):
+            return None
+    elif len(lows) > _HEADING_TOKENS:
+        return None
+    else:
+        before = lows
+    cues = find_cues(before, lexicon)
+    if not cues or not cues[0].rules:
+        return None
+    thing = lexicon.objects_after.match(before, cues[0].start)
+    if thing is not None and thing[0] >= cues[0].end - cues[0].start:
+        return None  # "Relief camps open": the heading counts places, not people
+    covered = {j for c in cues for j in range(c.start, c.end)}
+    unit = Unit.PEOPLE
+    others = 0
+    j = 0
+    while j < len(before):
+        if j in covered:
+            j += 1
+            continue
+        noun = lexicon.victims.match(before, j)
+        if noun is None:
+            others += 1
+            j += 1
+            continue
+        if noun[1] == lexicon.households_victim:
+            unit = Unit.HOUSEHOLDS
+        j += noun[0]
+    if cut is None and others > _HEADING_MODIFIERS:
+        return None
+    return cues[0].rules[0], unit
+
+
+def _unbracketed(line: str) -> str:
+    """``line`` without what stands in round brackets."""
+    return re.sub(r"\([^)]*\)", "", line)
+
+
 def _cell_mention(
     text: str,
     a: int,
@@ -127,10 +293,12 @@ def _cell_mention(
     scope: Scope,
     lexicon: Lexicon,
     index: int,
+    whole: bool = True,
 ) -> Mention | None:
+    """The mention of the number at the start of text[a:b]; ``whole``: the cell holds nothing else."""
     tokens = tokenize(text[a:b], offset=a, elisions=lexicon.elisions)
     quantities = find_quantities(tokens, lexicon)
-    if len(quantities) != 1 or quantities[0].start != 0:
+    if not quantities or quantities[0].start != 0 or (whole and len(quantities) != 1):
         return None
     q = quantities[0]
     start, end = tokens[q.start].start, tokens[q.end - 1].end

@@ -555,10 +555,24 @@ class _Sentence:
             return False
         victims = self.lex.victims
         counted = victims.match(self.lows, b.end)
-        if counted is None or counted[1] != self.lex.households_victim:
+        households = counted is not None and counted[1] == self.lex.households_victim
+        if not households and not self.households_label(b.start):
             return False
         person = victims.match(self.lows, q.end)
         return person is not None and person[1] != self.lex.households_victim
+
+    def households_label(self, start: int) -> bool:
+        """The number at ``start`` follows a label naming households ("Families evacuated: 520")."""
+        colon = start - 1
+        if colon < 1 or self.lows[colon] not in self.link_words.label_colons:
+            return False
+        for m in range(colon - 1, max(-1, colon - _LABEL_TAIL_TOKENS - 2), -1):
+            if self.lows[m] in self.link_words.hard_breaks:
+                return False
+            noun = self.lex.victims.match(self.lows, m)
+            if noun is not None and noun[1] == self.lex.households_victim:
+                return True
+        return False
 
     def cue_parts(self, cue: CueMatch) -> list[Category]:
         """The categories of the single-word cues inside a cue phrase, in order, when there are
@@ -651,6 +665,9 @@ class _Sentence:
             if cancel.match(self.lows, j):
                 return not any(self.lows[i] in lw.negation_before for i in range(max(start, j - 2), j))
         return False
+
+    def running_total_before(self, q: Quantity) -> bool:
+        return self.link_words.running_total_before.match_ending(self.lows, q.start) is not None
 
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
@@ -841,6 +858,9 @@ def link_sentence(
         if last_here is not None and sentence.restates_households(q, last_here):
             # "displaced 1,210 households (5,730 individuals)": merge keeps the person count
             links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.households_restated")
+            if sentence.households_label(last_here.quantity.start):
+                # "Families evacuated: 520 (2,100 persons)": the label counts households
+                del links[last_here_k]
         elif last_here is not None and sentence.repeats_the_cue_before(q):
             # "30 people sought refuge in one camp and another 130 did likewise"
             links[k] = _derived(last_here, q, LinkKind.COORDINATED, rule="link.repeated_cue")
@@ -848,6 +868,9 @@ def link_sentence(
             # "reported four dead but later revised the figure to seven"
             supersede_last_here()
             links[k] = _derived(last_here, q, LinkKind.REVISED)
+        elif sentence.running_total_before(q):
+            # "another 2,100 fled, bringing the total to 48,300": the running total of the same count
+            links[k] = _derived(last, q, LinkKind.COORDINATED, rule="link.running_total", breakdown=False)
         elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)

@@ -236,6 +236,10 @@ class Linking:
     table_separators: frozenset[str] = frozenset()  # "Region | Dead | Injured": cells of a table as text
     table_total_labels: frozenset[str] = frozenset()  # "Total | 17 | 51": the row of the whole
     label_colons: frozenset[str] = frozenset()  # "Personas fallecidas: 14": a label, a colon, the number
+    table_row_leaders: tuple[str, ...] = ()  # "Tesh: 38,900", "Kivara ..... 512,300": rows under a heading
+    table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
+    # "bringing the total to 48,300": the number is the running total of the figure before it
+    running_total_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -944,6 +948,9 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "label_colons",
         "table_separators",
         "table_total_labels",
+        "table_row_leaders",
+        "table_heading_joiners",
+        "running_total_before",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -988,6 +995,13 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             w.lower() for w in _words("linking.table_total_labels", link.get("table_total_labels", []))
         ),
         label_colons=frozenset(_words("linking.label_colons", link.get("label_colons", []))),
+        table_row_leaders=tuple(_words("linking.table_row_leaders", link.get("table_row_leaders", []))),
+        table_heading_joiners=_word_set(
+            "linking.table_heading_joiners", link.get("table_heading_joiners", [])
+        ),
+        running_total_before=_flag_table(
+            "linking.running_total_before", link.get("running_total_before", [])
+        ),
     )
 
     ctx = data["context"]
@@ -1068,7 +1082,9 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         according_to=_flag_table("context.attribution.according_to", attribution["according_to"]),
         attribution_max_tokens=_int("context.attribution.max_tokens", attribution["max_tokens"]),
         cue_prefilter=_phrase_prefilter(
-            [key for key, rules in cues.entries() if rules] + [(word,) for word in glued.cue_pairs()]
+            [key for key, rules in cues.entries() if rules]
+            + [(word,) for word in glued.cue_pairs()]
+            + [key for key, _ in linking.running_total_before.entries()]  # "That brings the total to 71,000."
         ),
         glued_words=_glued_regex(glued),
         glued_words_search=_glued_regex(glued, for_search=True),
