@@ -343,6 +343,9 @@ def find_quantities(
         if tokens[i].kind is not digits and lows[i] not in starts and lows[i] not in repeats:
             i += 1
             continue
+        if tokens[i].kind is digits and _continues_a_number(tokens, i):
+            i += 1  # "12:00 - Six died": the "00" of a clock time never opens a range
+            continue
         repeated = _repeated_quantity(tokens, lows, i, found, lexicon) if found else None
         if repeated is not None:
             found.append(repeated)
@@ -364,6 +367,23 @@ def find_quantities(
             found.append(quantity)
         i = quantity.end
     return found
+
+
+#: Marks that join digits into one written value when glued on both sides: a clock time, a fraction.
+_GLUED_NUMBER_MARKS = (":", "/")
+
+
+def _continues_a_number(tokens: tuple[Token, ...], i: int) -> bool:
+    """Token ``i`` (digits) is glued after a mark glued after digits: the second part of "12:00", "3/4"."""
+    if i < 2:
+        return False
+    mark, before = tokens[i - 1], tokens[i - 2]
+    return (
+        mark.text in _GLUED_NUMBER_MARKS
+        and before.kind is Kind.DIGITS
+        and before.end == mark.start
+        and mark.end == tokens[i].start
+    )
 
 
 def _repeated_quantity(
