@@ -26,6 +26,10 @@ CASES = {
         "Nine died in Tarvin.Rescuers left.",
         ["Nine died in Tarvin.", "Rescuers left."],
     ),
+    "lost_space_after_a_closing_quote": (
+        'Eight were hurt, he said."We stayed." Then he left.',
+        ["Eight were hurt, he said.", "We stayed.", "Then he left."],
+    ),
     "lower_case_after_a_full_stop": (
         "It cost 5 p.c. more than before.",
         ["It cost 5 p.c. more than before."],

@@ -19,11 +19,12 @@ _LINE_RE = re.compile(r"[^\n]*\S[^\n]*")
 # Every boundary starts with its line break or sentence mark, and the pattern opens with that
 # character class, so the regex engine skips to those characters at C speed. After a mark: space
 # and then a capital, digit or quote (a ``mark`` boundary); or, in text that lost the space after a
-# full stop ("Afghanistan.They", "15.Twenty"), directly a capitalised word (a ``glued`` boundary,
-# one character long, valid only after a lower-case letter, digit or bracket: checked in Python).
+# full stop ("Afghanistan.They", "15.Twenty", 'said."We'), directly a capitalised word after the mark
+# and its closing quotes (a ``glued`` boundary, valid only after a lower-case letter, digit or
+# bracket: checked in Python).
 _BOUNDARY_RE = re.compile(
     r"[\n.!?](?:(?<=\n)\n*"
-    r"|(?<=[.!?])(?:[\"'\u201d\u2019)\]]*[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])|(?=[A-Z][a-z])))"
+    r"|(?<=[.!?])[\"'\u201d\u2019)\]]*(?:[ \t\u00a0]+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])|(?=[A-Z][a-z])))"
 )
 _BEFORE_GLUED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789)")
 
@@ -41,7 +42,7 @@ def split_sentences(
             end = mark
         else:
             end = mark + 1  # the sentence keeps its mark
-            glued = m.end() == end
+            glued = not text[m.end() - 1].isspace()  # no space after the mark and its quotes
             if glued and (end < start + 2 or text[end - 2] not in _BEFORE_GLUED):
                 continue
             word = _abbreviation_before(text, start, end)
