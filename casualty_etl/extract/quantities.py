@@ -459,6 +459,17 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         and tokens[end + 1].start == tokens[end].end
     ):
         return None  # "3-1": a score or a fraction, not a count
+    restated = lexicon.numbers.restated_digits
+    if (
+        restated is not None
+        and end + 2 < n
+        and lows[end] == restated[0]
+        and lows[end + 2] == restated[1]
+        and tokens[end + 1].kind is Kind.DIGITS
+        and tokens[j].kind is Kind.WORD
+        and parse_digits(tokens[end + 1].text, digit_format=lexicon.numbers.digit_format) == value
+    ):
+        end += 3  # "nineteen (19) persons": the digits repeat the spelled number; one quantity
     after = lexicon.qualifiers_after.match(lows, end) if end < n else None
     if after and qualifier is None and first.vague_word is None:
         qualifier = after[1]
