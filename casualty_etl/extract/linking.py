@@ -450,8 +450,8 @@ class _Sentence:
         j = q.start - 1
         stop = max(0, q.start - _LIST_MAX_TOKENS)
         while j >= stop and self.lows[j] not in lw.list_colons:
-            if self.lows[j] in lw.hard_breaks:
-                return None
+            if self.lows[j] in lw.hard_breaks and not (j > 0 and self.lows[j - 1] in self.lex.abbreviations):
+                return None  # a break; but not the full stop of an abbreviation ("9 at St. Anne's")
             j -= 1
         if j < stop or whole.end > j:
             return None
@@ -537,7 +537,10 @@ class _Sentence:
         old town and 9 in the port": a number coordinated shortly after a part, in the same clause
         and with no cue of its own, is another part of the same whole."""
         lw = self.link_words
-        if not before.breakdown or before.end > q.start or q.start - before.end > _GAPPED_MAX_TOKENS:
+        # a sentence opened by its whole ("Of the wounded, four were ... and two ...") reaches further
+        opened = before.cue is not None and before.cue.start == 0 and any(rule.part for rule in before.cue.rules)
+        reach = _OPENED_PART_MAX_TOKENS if opened else _GAPPED_MAX_TOKENS
+        if not before.breakdown or before.end > q.start or q.start - before.end > reach:
             return False
         if not self.coordinated_before(q):
             return False
@@ -722,6 +725,9 @@ _WOUNDING = (Category.CASUALTIES, Category.INJURED)
 
 #: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
 _GAPPED_MAX_TOKENS = 8
+#: The same for another part in a sentence opened by its whole ("Of the wounded, four were taken to
+#: the regional medical centre by ambulance and two ..."): the first part's clause may be longer.
+_OPENED_PART_MAX_TOKENS = 16
 #: The same for a sibling that repeats the figure's place shape ("6 died in clashes in the northern
 #: city of X, 5 in the capital"): the place phrase of the figure may be longer.
 _GAPPED_SIBLING_MAX_TOKENS = 12
