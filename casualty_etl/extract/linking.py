@@ -591,6 +591,17 @@ class _Sentence:
         return parts if len(parts) >= 2 else []
 
     # ------------------------------------------------------------------ filters
+    def _month_name(self, j: int) -> bool:
+        """The word at ``j`` is a month written with its capital inside the sentence ("the tornado in
+        May killed two"), not the modal verb of the same spelling."""
+        if not (j > 0 and self.lows[j] in self.lex.date_words and self.tokens[j].text[:1].isupper()):
+            return False
+        # after a preposition ("in May") or before a day or year ("May 2008"); "Storm May Kill
+        # Dozens" stays a projection
+        return self.lows[j - 1] in self.link_words.prepositions or (
+            j + 1 < self.n and self.tokens[j + 1].kind is Kind.DIGITS
+        )
+
     def is_hypothetical_or_negated(self, link: Link) -> bool:
         """Projections ("could kill 100") and negations ("none of the 40 passengers were hurt")."""
         lw = self.link_words
@@ -625,7 +636,7 @@ class _Sentence:
         cancel = lw.cancel_by_category.get(link.category)
         for j in (*window, *after_noun):
             if j not in self.in_quantity and (
-                lw.projection_before.match(self.lows, j)
+                (lw.projection_before.match(self.lows, j) and not self._month_name(j))
                 or (self.lows[j] in lw.negation_before and j not in after_noun)
                 or (cancel is not None and cancel.match(self.lows, j))
             ):

@@ -610,7 +610,10 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     ratio_after = lexicon.not_people_ratio.match(lows, q.end) if q.end + 1 < n else None
     if ratio_after is not None and q.end + ratio_after[0] < n:
         denominator = q.end + ratio_after[0]
-        if lows[denominator] in lexicon.quantity_starts or _is_ratio_denominator(lows, denominator, lexicon):
+        if (
+            lows[denominator] in lexicon.quantity_starts
+            and read_numeral(tokens, lows, denominator, lexicon) is not None  # not "two in a house"
+        ) or _is_ratio_denominator(lows, denominator, lexicon):
             return False  # "one in seven", "seis de cada diez", "six in 10"
     ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
     if ratio is not None and q.start - ratio[0] > 0:
