@@ -538,7 +538,8 @@ class _Sentence:
         and with no cue of its own, is another part of the same whole."""
         lw = self.link_words
         # a sentence opened by its whole ("Of the wounded, four were ... and two ...") reaches further
-        opened = before.cue is not None and before.cue.start == 0 and any(rule.part for rule in before.cue.rules)
+        cue = before.cue
+        opened = cue is not None and cue.start == 0 and any(rule.part for rule in cue.rules)
         reach = _OPENED_PART_MAX_TOKENS if opened else _GAPPED_MAX_TOKENS
         if not before.breakdown or before.end > q.start or q.start - before.end > reach:
             return False
