@@ -450,8 +450,8 @@ class _Sentence:
         j = q.start - 1
         stop = max(0, q.start - _LIST_MAX_TOKENS)
         while j >= stop and self.lows[j] not in lw.list_colons:
-            if self.lows[j] in lw.hard_breaks:
-                return None
+            if self.lows[j] in lw.hard_breaks and not (j > 0 and self.lows[j - 1] in self.lex.abbreviations):
+                return None  # a break; but not the full stop of an abbreviation ("9 at St. Anne's")
             j -= 1
         if j < stop or whole.end > j:
             return None
@@ -537,7 +537,11 @@ class _Sentence:
         old town and 9 in the port": a number coordinated shortly after a part, in the same clause
         and with no cue of its own, is another part of the same whole."""
         lw = self.link_words
-        if not before.breakdown or before.end > q.start or q.start - before.end > _GAPPED_MAX_TOKENS:
+        # a sentence opened by its whole ("Of the wounded, four were ... and two ...") reaches further
+        cue = before.cue
+        opened = cue is not None and cue.start == 0 and any(rule.part for rule in cue.rules)
+        reach = _OPENED_PART_MAX_TOKENS if opened else _GAPPED_MAX_TOKENS
+        if not before.breakdown or before.end > q.start or q.start - before.end > reach:
             return False
         if not self.coordinated_before(q):
             return False
@@ -588,6 +592,17 @@ class _Sentence:
         return parts if len(parts) >= 2 else []
 
     # ------------------------------------------------------------------ filters
+    def _month_name(self, j: int) -> bool:
+        """The word at ``j`` is a month written with its capital inside the sentence ("the tornado in
+        May killed two"), not the modal verb of the same spelling."""
+        if not (j > 0 and self.lows[j] in self.lex.date_words and self.tokens[j].text[:1].isupper()):
+            return False
+        # after a preposition ("in May") or before a day or year ("May 2008"); "Storm May Kill
+        # Dozens" stays a projection
+        return self.lows[j - 1] in self.link_words.prepositions or (
+            j + 1 < self.n and self.tokens[j + 1].kind is Kind.DIGITS
+        )
+
     def is_hypothetical_or_negated(self, link: Link) -> bool:
         """Projections ("could kill 100") and negations ("none of the 40 passengers were hurt")."""
         lw = self.link_words
@@ -622,7 +637,7 @@ class _Sentence:
         cancel = lw.cancel_by_category.get(link.category)
         for j in (*window, *after_noun):
             if j not in self.in_quantity and (
-                lw.projection_before.match(self.lows, j)
+                (lw.projection_before.match(self.lows, j) and not self._month_name(j))
                 or (self.lows[j] in lw.negation_before and j not in after_noun)
                 or (cancel is not None and cancel.match(self.lows, j))
             ):
@@ -722,6 +737,9 @@ _WOUNDING = (Category.CASUALTIES, Category.INJURED)
 
 #: Longest stretch, in tokens, between a figure and a number that repeats its shape ("in Amsa and").
 _GAPPED_MAX_TOKENS = 8
+#: The same for another part in a sentence opened by its whole ("Of the wounded, four were taken to
+#: the regional medical centre by ambulance and two ..."): the first part's clause may be longer.
+_OPENED_PART_MAX_TOKENS = 16
 #: The same for a sibling that repeats the figure's place shape ("6 died in clashes in the northern
 #: city of X, 5 in the capital"): the place phrase of the figure may be longer.
 _GAPPED_SIBLING_MAX_TOKENS = 12

@@ -479,6 +479,17 @@ def _read_quantity(tokens: tuple[Token, ...], lows: list[str], i: int, lexicon: 
         and tokens[end + 1].start == tokens[end].end
     ):
         return None  # "3-1": a score or a fraction, not a count
+    restated = lexicon.numbers.restated_digits
+    if (
+        restated is not None
+        and end + 2 < n
+        and lows[end] == restated[0]
+        and lows[end + 2] == restated[1]
+        and tokens[end + 1].kind is Kind.DIGITS
+        and tokens[j].kind is Kind.WORD
+        and parse_digits(tokens[end + 1].text, digit_format=lexicon.numbers.digit_format) == value
+    ):
+        end += 3  # "nineteen (19) persons": the digits repeat the spelled number; one quantity
     after = lexicon.qualifiers_after.match(lows, end) if end < n else None
     if after and qualifier is None and first.vague_word is None:
         qualifier = after[1]
@@ -619,7 +630,10 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     ratio_after = lexicon.not_people_ratio.match(lows, q.end) if q.end + 1 < n else None
     if ratio_after is not None and q.end + ratio_after[0] < n:
         denominator = q.end + ratio_after[0]
-        if lows[denominator] in lexicon.quantity_starts or _is_ratio_denominator(lows, denominator, lexicon):
+        if (
+            lows[denominator] in lexicon.quantity_starts
+            and read_numeral(tokens, lows, denominator, lexicon) is not None  # not "two in a house"
+        ) or _is_ratio_denominator(lows, denominator, lexicon):
             return False  # "one in seven", "seis de cada diez", "six in 10"
     ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
     if ratio is not None and q.start - ratio[0] > 0:

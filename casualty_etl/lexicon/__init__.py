@@ -193,6 +193,8 @@ class NumberWords:
     hyphenated_parts: bool = False  # "-" may join any two parts ("deux-cent-vingt-et-un")
     # qualifiers carried by fixed phrases: "une centaine" is about 100
     fixed_qualifiers: Mapping[tuple[str, ...], Qualifier] = field(default_factory=dict)
+    # the brackets (open, close) in which a spelled number may repeat itself in digits: "nineteen (19)"
+    restated_digits: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -698,6 +700,7 @@ _OPTIONAL_NUMBER_KEYS = {
     "bare_scales",
     "not_initial",
     "hyphenated_parts",
+    "restated_digits",
 }
 _REQUIRED_NUMBER_KEYS = {
     "units",
@@ -716,6 +719,16 @@ _REQUIRED_NUMBER_KEYS = {
     "decade_suffixes",
     "repeat_previous",
 }
+
+
+def _bracket_pair(where: str, value: Any) -> tuple[str, str] | None:
+    """An (open, close) pair of one-token marks, or None when the key is absent."""
+    if value is None:
+        return None
+    marks = _words(where, value)
+    if len(marks) != 2:
+        raise LexiconError(f"{where}: expected [open, close], got {value!r}")
+    return (marks[0], marks[1])
 
 
 def _bool(where: str, value: Any) -> bool:
@@ -851,6 +864,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         not_initial=_word_set("numbers.not_initial", num.get("not_initial", [])),
         hyphenated_parts=_bool("numbers.hyphenated_parts", num.get("hyphenated_parts", False)),
         fixed_qualifiers=MappingProxyType(fixed_qualifiers),
+        restated_digits=_bracket_pair("numbers.restated_digits", num.get("restated_digits")),
     )
     for where, words, known, section in (
         ("numbers.bare_scales", numbers.bare_scales, numbers.scales, "scales"),
