@@ -149,8 +149,14 @@ class _Sentence:
         j = q.end
         steps = 0
         window = lw.after_window
+        if lw.subject_prepositions and self._long_subject(q):
+            window = lw.after_window + lw.relative_clause_window  # "12 members of the same family from ..."
         while j < self.n and steps <= window:
-            if self.lows[j] in lw.relative_pronouns:
+            relative = self.lows[j] in lw.relative_pronouns and (
+                self.lows[j] not in lw.clause_breaks
+                or self.lex.victims.match_ending(self.lows, j) is not None
+            )
+            if relative:
                 window = lw.after_window + lw.relative_clause_window  # "fishermen who put to sea ..."
             cue = self.cue_at.get(j)
             if cue is not None:
@@ -207,11 +213,24 @@ class _Sentence:
                     return skip_to[0]  # "2,400 families, or 12,000 people, were evacuated"
                 j = skip_to
                 continue
-            if word in lw.hard_breaks or word in lw.clause_breaks or word in lw.negation_before:
+            if not relative and (
+                word in lw.hard_breaks or word in lw.clause_breaks or word in lw.negation_before
+            ):
                 return None
             steps += 1
             j += 1
         return None
+
+    def _long_subject(self, q: Quantity) -> bool:
+        """A person noun right after the number, or after one modifier, then a subject preposition
+        ("Twelve members of the same family from ...", "Seventeen young men from ...")."""
+        victims = self.lex.victims
+        for start in (q.end, q.end + 1):
+            hit = victims.match(self.lows, start)
+            if hit is not None:
+                after = start + hit[0]
+                return after < self.n and self.lows[after] in self.link_words.subject_prepositions
+        return False
 
     def _after_link(self, q: Quantity, cue: CueMatch, steps: int) -> Link | None:
         rule = cue.rule_for(Attach.AFTER)
@@ -327,7 +346,38 @@ class _Sentence:
                 return self._labelled(q, j)
             if self.lows[j] == "(" and j > 0 and q.end < self.n and self.lows[q.end] == ")":
                 return self._bracketed_after_cue(q, j)
+            if fillers == 0 and self.lows[j] in lw.copulas:
+                inverted = self._inverted(q, j)
+                if inverted is not None:
+                    return inverted
             return self._before_across_phrase(q, j, fillers) if lw.before_phrase_window else None
+        return None
+
+    def _inverted(self, q: Quantity, copula: int) -> Link | None:
+        """ "Killed in the attack were three police officers", "Still missing are 14 crew members":
+        a cue opening the sentence (after ``inverted_openers``) and a short phrase, then a copula
+        right before the number: the verb before its subject."""
+        lw = self.link_words
+        for m in range(copula - 1, max(-1, copula - _INVERTED_MAX_TOKENS - 1), -1):
+            cue = self.cue_ending_at.get(m)
+            if cue is not None:
+                rule = cue.rule_for(Attach.AFTER)
+                opens = all(self.lows[i] in lw.inverted_openers for i in range(cue.start))
+                if rule is None or rule.yields or not opens:
+                    return None
+                return replace(
+                    _link(q, cue, rule, LinkKind.BEFORE, copula - m),
+                    rule_ids=("link.inverted", rule.rule_id),
+                )
+            word = self.lows[m]
+            if (
+                word in lw.hard_breaks
+                or word in lw.clause_breaks
+                or word in lw.copulas
+                or m in self.in_quantity
+                or m in self.cue_at
+            ):
+                return None
         return None
 
     def _bracketed_after_cue(self, q: Quantity, open_: int) -> Link | None:
@@ -400,7 +450,9 @@ class _Sentence:
         for cue in self.cues:
             rule = cue.rule_for(Attach.TOLL)
             if rule is None:
-                continue
+                rule = self._toll_phrase(cue)
+                if rule is None:
+                    continue
             for j in range(cue.end, min(self.n, cue.end + lw.toll_window + 1)):
                 k = self.quantity_at.get(j)
                 if k is not None:
@@ -410,6 +462,29 @@ class _Sentence:
                 if self.lows[j] in lw.hard_breaks or (j in self.cue_at and j != cue.end):
                     break
         return found
+
+    def _toll_phrase(self, cue: CueMatch) -> CueRule | None:
+        """The rule of a verb cue that ends a toll noun made of a toll head, a person noun and the
+        cue ("the number of people wounded", "the number of students kidnapped", "the number of
+        people still missing"); the auxiliaries and relative pronouns between noun and cue are skipped."""
+        lw = self.link_words
+        heads = lw.toll_heads
+        if not heads.first_words:
+            return None
+        rule = cue.rule_for(Attach.AFTER)
+        if rule is None or rule.yields:
+            return None
+        m = cue.start
+        while (
+            m > 0
+            and cue.start - m < 3
+            and (self.lows[m - 1] in lw.auxiliaries or self.lows[m - 1] in lw.relative_pronouns)
+        ):
+            m -= 1
+        noun = self.lex.victims.match_ending(self.lows, m)
+        if noun is not None:
+            m -= noun[0]
+        return rule if heads.match_ending(self.lows, m) is not None else None
 
     # ------------------------------------------------------------------ parts
     def is_participle_part(self, link: Link, before: Link) -> bool:
@@ -531,6 +606,16 @@ class _Sentence:
             self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
             for j in range(before.end, q.start)
         )
+
+    def copula_part(self, q: Quantity, whole: Quantity, links: dict[int, Link]) -> Link | None:
+        """The link of ``whole`` (the number a partitive opener opens the sentence with) when ``q``
+        opens a clause after it and a copula follows ``q`` ("Of the 21 dead, nine were soldiers")."""
+        lw = self.link_words
+        link = links.get(self.quantities.index(whole)) if whole is not q else None
+        if link is None or q.start <= whole.end or q.end >= self.n or self.lows[q.end] not in lw.copulas:
+            return None
+        before = self.lows[q.start - 1]
+        return link if before == "," or lw.coordinators.match_ending(self.lows, q.start) is not None else None
 
     def is_part_sibling(self, q: Quantity, before: Link) -> bool:
         """ "Of the dead, five were police officers and two were civilians"; "including 12 in the
@@ -731,6 +816,8 @@ _LIST_MAX_TOKENS = 40
 _INSERTION_MAX_TOKENS = 14
 #: Longest stretch, in tokens, between a label's cue and its colon ("Homicidios en octubre: 84").
 _LABEL_TAIL_TOKENS = 6
+#: Longest phrase, in tokens, between a sentence-opening cue and its copula ("Killed in the attack were").
+_INVERTED_MAX_TOKENS = 8
 #: How far after a part "fatally" may stand ("12 of them fatally").
 _FATAL_MANNER_REACH = 4
 
@@ -889,6 +976,9 @@ def link_sentence(
         elif listed_in is not None or (listed_in := sentence.list_whole(q, last_whole)) is not None:
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"; "one in Region 1, ..."
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
+        elif whole is not None and (part_of := sentence.copula_part(q, whole, links)) is not None:
+            # "Of the 21 dead, nine were soldiers": a part of the whole the sentence opens with
+            links[k] = _derived(part_of, q, LinkKind.BREAKDOWN, rule="link.copula_part", breakdown=True)
         elif last_here is not None and sentence.is_part_sibling(q, last_here):
             # "of the dead, five were police officers and two were civilians"
             links[k] = _derived(last_here, q, LinkKind.BREAKDOWN, rule="link.part_sibling", breakdown=True)

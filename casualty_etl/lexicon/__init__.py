@@ -240,6 +240,15 @@ class Linking:
     table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
     # "bringing the total to 48,300": the number is the running total of the figure before it
     running_total_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    # "12 members of the same family from ... were killed": a preposition after the counted noun
+    # lengthens the reach of the number by ``relative_clause_window``
+    subject_prepositions: frozenset[str] = frozenset()
+    # "Killed in the attack were three officers": a cue opening the sentence, a copula, the number;
+    # "Of the 21 dead, nine were soldiers": a part followed by a copula
+    copulas: frozenset[str] = frozenset()
+    inverted_openers: frozenset[str] = frozenset()  # "Also killed were ...": words before that cue
+    # "the number of people wounded rose to 45": a head, a person noun and a cue make a toll noun
+    toll_heads: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -949,6 +958,10 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "table_row_leaders",
         "table_heading_joiners",
         "running_total_before",
+        "subject_prepositions",
+        "copulas",
+        "inverted_openers",
+        "toll_heads",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -1000,6 +1013,10 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         running_total_before=_flag_table(
             "linking.running_total_before", link.get("running_total_before", [])
         ),
+        subject_prepositions=_word_set("linking.subject_prepositions", link.get("subject_prepositions", [])),
+        copulas=_word_set("linking.copulas", link.get("copulas", [])),
+        inverted_openers=_word_set("linking.inverted_openers", link.get("inverted_openers", [])),
+        toll_heads=_flag_table("linking.toll_heads", link.get("toll_heads", [])),
     )
 
     ctx = data["context"]
