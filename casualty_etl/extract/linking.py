@@ -453,6 +453,10 @@ class _Sentence:
                 rule = self._toll_phrase(cue)
                 if rule is None:
                     continue
+            fronted = self._fronted_toll(cue)
+            if fronted is not None:
+                found.setdefault(fronted, _link(self.quantities[fronted], cue, rule, LinkKind.TOLL, 1))
+                continue
             for j in range(cue.end, min(self.n, cue.end + lw.toll_window + 1)):
                 k = self.quantity_at.get(j)
                 if k is not None:
@@ -462,6 +466,19 @@ class _Sentence:
                 if self.lows[j] in lw.hard_breaks or (j in self.cue_at and j != cue.end):
                     break
         return found
+
+    def _fronted_toll(self, cue: CueMatch) -> int | None:
+        """The quantity fronted before a toll noun ("bringing to 15 the number of people killed")."""
+        lw = self.link_words
+        if not lw.fronted_toll_before.first_words:
+            return None
+        m = cue.start
+        if m > 0 and self.lows[m - 1] in lw.before_fillers:
+            m -= 1
+        for k, q in enumerate(self.quantities):
+            if q.end == m:
+                return k if lw.fronted_toll_before.match_ending(self.lows, q.start) is not None else None
+        return None
 
     def _toll_phrase(self, cue: CueMatch) -> CueRule | None:
         """The rule of a verb cue that ends a toll noun made of a toll head, a person noun and the
@@ -757,6 +774,16 @@ class _Sentence:
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
 
+    def opens_sentence(self, q: Quantity) -> bool:
+        """``q`` opens the sentence, or only a part phrase stands before it ("Among them, 4 ...")."""
+        if q.start == 0:
+            return True
+        hit = self.link_words.breakdown_before.match_ending(self.lows, q.start)
+        if hit is None and self.lows[q.start - 1] == ",":
+            hit = self.link_words.breakdown_before.match_ending(self.lows, q.start - 1)
+            return hit is not None and hit[0] == q.start - 1
+        return hit is not None and hit[0] == q.start
+
     def breakdown_before(self, q: Quantity) -> bool:
         return self.link_words.breakdown_before.match_ending(self.lows, q.start) is not None
 
@@ -961,7 +988,12 @@ def link_sentence(
         elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)
-        elif sentence.breakdown_before(q) or sentence.breakdown_after(q) or fatal_part:
+        elif (
+            # a part of the figure of the sentence before opens its own sentence ("Four of them were
+            # children"), not "... pulled out 19 people from the debris, of whom 12 were alive"
+            (last_here is not None or sentence.opens_sentence(q))
+            and (sentence.breakdown_before(q) or sentence.breakdown_after(q))
+        ) or fatal_part:
             links[k] = _derived(last, q, LinkKind.BREAKDOWN, breakdown=True)
             if sentence.said_fatal(q) and last.category in _WOUNDING:
                 # "killed or injured 50 people, 12 of them fatally", "11 people were shot, one fatally"

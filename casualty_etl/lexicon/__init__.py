@@ -249,6 +249,8 @@ class Linking:
     inverted_openers: frozenset[str] = frozenset()  # "Also killed were ...": words before that cue
     # "the number of people wounded rose to 45": a head, a person noun and a cue make a toll noun
     toll_heads: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    # "bringing to 15 the number of people killed": the number fronted before its toll noun
+    fronted_toll_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -962,6 +964,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "copulas",
         "inverted_openers",
         "toll_heads",
+        "fronted_toll_before",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -1017,6 +1020,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         copulas=_word_set("linking.copulas", link.get("copulas", [])),
         inverted_openers=_word_set("linking.inverted_openers", link.get("inverted_openers", [])),
         toll_heads=_flag_table("linking.toll_heads", link.get("toll_heads", [])),
+        fronted_toll_before=_flag_table("linking.fronted_toll_before", link.get("fronted_toll_before", [])),
     )
 
     ctx = data["context"]
@@ -1097,6 +1101,9 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             [key for key, rules in cues.entries() if rules]
             + [(word,) for word in glued.cue_pairs()]
             + [key for key, _ in linking.running_total_before.entries()]  # "That brings the total to 71,000."
+            + [
+                key for key, _ in linking.breakdown_after.entries()
+            ]  # "... were killed. Four of them were children."
         ),
         glued_words=_glued_regex(glued),
         glued_words_search=_glued_regex(glued, for_search=True),
