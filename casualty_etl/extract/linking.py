@@ -337,6 +337,8 @@ class _Sentence:
             cue = self.cue_ending_at.get(j)
             if cue is not None:
                 rule = cue.rule_for(Attach.BEFORE)
+                if rule is None and fillers == 0:
+                    return self._label_without_colon(q, cue)
                 return _link(q, cue, rule, LinkKind.BEFORE, fillers) if rule else None
             if self.lows[j] in lw.before_fillers and fillers < lw.before_window and j not in self.in_quantity:
                 fillers += 1
@@ -379,6 +381,18 @@ class _Sentence:
             ):
                 return None
         return None
+
+    def _label_without_colon(self, q: Quantity, cue: CueMatch) -> Link | None:
+        """ "Total deaths 1,204", "Injured 30": a line made of a cue, perhaps after a total label, and
+        the number that ends it (key figures and info boxes written without a colon)."""
+        if q.end != self.n or len(self.quantities) != 1:
+            return None
+        rule = cue.rule_for(Attach.AFTER) or cue.rule_for(Attach.TOLL)
+        if rule is None or rule.part:
+            return None
+        if cue.start > 0 and " ".join(self.lows[: cue.start]) not in self.link_words.table_total_labels:
+            return None
+        return replace(_link(q, cue, rule, LinkKind.BEFORE, 1), rule_ids=("link.label", rule.rule_id))
 
     def _bracketed_after_cue(self, q: Quantity, open_: int) -> Link | None:
         """ "Most deaths (311) were recorded in the north": a number alone in brackets right after a

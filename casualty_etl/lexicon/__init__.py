@@ -343,6 +343,9 @@ def _require_keys(
 def _words(where: str, values: Any) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(v, str | int) for v in values):
         raise LexiconError(f"{where}: expected a list of phrases")
+    booleans = [v for v in values if isinstance(v, bool)]
+    if booleans:  # YAML 1.1 reads a bare on, off, yes or no as a boolean: the word is lost
+        raise LexiconError(f'{where}: {booleans} read as booleans; quote the words ("on", "no", "off")')
     return [str(v) for v in values]
 
 
