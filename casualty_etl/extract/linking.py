@@ -352,7 +352,41 @@ class _Sentence:
                 inverted = self._inverted(q, j)
                 if inverted is not None:
                     return inverted
+            if fillers == 0 and lw.coordinators.match_ending(self.lows, q.start) is not None:
+                across = self._before_across_object(q)
+                if across is not None:
+                    return across
             return self._before_across_phrase(q, j, fillers) if lw.before_phrase_window else None
+        return None
+
+    def _before_across_object(self, q: Quantity) -> Link | None:
+        """ "killed the bomber and 12 others", "injuring a policeman and three passers-by": an active
+        cue whose first object is a noun phrase without a number, coordinated with this number."""
+        lw = self.link_words
+        joiner = lw.coordinators.match_ending(self.lows, q.start)
+        if joiner is None:
+            return None
+        end = q.start - joiner[0]  # the first object ends here
+        for m in range(end - 2, max(-1, end - _OBJECT_MAX_TOKENS - 2), -1):
+            cue = self.cue_ending_at.get(m)
+            if cue is not None:
+                rule = cue.rule_for(Attach.BEFORE)
+                if rule is None or self.lows[m + 1] not in lw.object_starts:
+                    return None
+                return replace(
+                    _link(q, cue, rule, LinkKind.BEFORE, q.start - m),
+                    rule_ids=("link.across_object", rule.rule_id),
+                )
+            word = self.lows[m]
+            if (
+                word in lw.hard_breaks
+                or word in lw.clause_breaks
+                or word in lw.coordinators.first_words
+                or m in self.in_quantity
+                or m in self.cue_at
+                or word == ","
+            ):
+                return None
         return None
 
     def _inverted(self, q: Quantity, copula: int) -> Link | None:
@@ -788,6 +822,19 @@ class _Sentence:
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
 
+    def counts_a_group(self, link: Link) -> bool:
+        """The number of ``link`` is followed by a plain person noun and then its cue, a verb written
+        after it ("of the 30 passengers died", not "of the 12 killed" or "of the 40 hostages")."""
+        q, cue = link.quantity, link.cue
+        if link.kind is not LinkKind.AFTER or cue is None or any(rule.yields for rule in cue.rules):
+            return False
+        noun = self.lex.victims.match(self.lows, q.end)
+        if noun is None or q.end + noun[0] > cue.start:
+            return False
+        # a finite verb ("were killed", "died"), not a participle after the noun ("the 20 people
+        # abducted have escaped": the 20 are the figure)
+        return not cue.may_be_active or self.lows[cue.start - 1] in self.link_words.auxiliaries
+
     def opens_sentence(self, q: Quantity) -> bool:
         """``q`` opens the sentence, or only a part phrase stands before it ("Among them, 4 ...")."""
         if q.start == 0:
@@ -857,6 +904,8 @@ _LIST_MAX_TOKENS = 40
 _INSERTION_MAX_TOKENS = 14
 #: Longest stretch, in tokens, between a label's cue and its colon ("Homicidios en octubre: 84").
 _LABEL_TAIL_TOKENS = 6
+#: Longest first object, in tokens, of a cue coordinated with a number ("killed the bomber and 12 others").
+_OBJECT_MAX_TOKENS = 4
 #: Longest phrase, in tokens, between a sentence-opening cue and its copula ("Killed in the attack were").
 _INVERTED_MAX_TOKENS = 8
 #: How far after a part "fatally" may stand ("12 of them fatally").
@@ -926,6 +975,11 @@ def link_sentence(
         if target is not None:
             q = quantities[k]
             is_part = sentence.is_partitive(q.end, quantities[pending[k]].start)
+            if is_part and sentence.counts_a_group(target):
+                # "Twelve of the 30 passengers died": the cue counts the twelve; 30 is the group
+                links[k] = replace(target, quantity=q, rule_ids=("link.of_group",) + target.rule_ids[1:])
+                del links[pending[k]]
+                continue
             kind = LinkKind.BREAKDOWN if is_part else LinkKind.COORDINATED
             links[k] = _derived(target, q, kind, breakdown=is_part)
     # Parts of another figure, and numbers coordinated after an active verb.
