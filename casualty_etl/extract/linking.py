@@ -597,6 +597,25 @@ class _Sentence:
             return None
         return whole
 
+    def dash_list_whole(self, q: Quantity, whole: Link | None) -> Link | None:
+        """``whole`` when a dash right after it (and its person noun) opens a list whose first item
+        is ``q``, followed by a person noun or a place preposition ("killed 12 - eight women and four
+        children", "left three dead — two protesters and a police officer")."""
+        lw = self.link_words
+        dash = q.start - 1
+        if whole is None or dash < 1 or self.lows[dash] not in lw.list_dashes or q.end >= self.n:
+            return None
+        if (
+            self.lows[q.end] not in lw.list_part_followers
+            and self.lex.victims.match(self.lows, q.end) is None
+        ):
+            return None
+        end = whole.end
+        noun = self.lex.victims.match(self.lows, end)
+        if noun is not None:
+            end += noun[0]
+        return whole if end == dash else None
+
     def bracketed_place_part(self, q: Quantity, whole: Link | None) -> Link | None:
         """``whole`` when ``q`` is an item of a bracketed list of named places right after it, each
         item a capitalised name then its count ("9 confirmed (Amsa 6, Tebo 3)"): a part of it."""
@@ -1073,7 +1092,11 @@ def link_sentence(
             links[k] = _derived(
                 bracketed, q, LinkKind.BREAKDOWN, rule="link.bracketed_place_part", breakdown=True
             )
-        elif listed_in is not None or (listed_in := sentence.list_whole(q, last_whole)) is not None:
+        elif (
+            listed_in is not None
+            or (listed_in := sentence.list_whole(q, last_whole)) is not None
+            or (listed_in := sentence.dash_list_whole(q, last_whole)) is not None
+        ):
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"; "one in Region 1, ..."
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
         elif whole is not None and (part_of := sentence.copula_part(q, whole, links)) is not None:

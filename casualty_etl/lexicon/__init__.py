@@ -251,6 +251,7 @@ class Linking:
     toll_heads: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     # "bringing to 15 the number of people killed": the number fronted before its toll noun
     fronted_toll_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    list_dashes: frozenset[str] = frozenset()  # "killed 12 - eight women and four children"
 
 
 @dataclass(frozen=True, slots=True)
@@ -968,6 +969,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "inverted_openers",
         "toll_heads",
         "fronted_toll_before",
+        "list_dashes",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -1024,6 +1026,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         inverted_openers=_word_set("linking.inverted_openers", link.get("inverted_openers", [])),
         toll_heads=_flag_table("linking.toll_heads", link.get("toll_heads", [])),
         fronted_toll_before=_flag_table("linking.fronted_toll_before", link.get("fronted_toll_before", [])),
+        list_dashes=frozenset(_words("linking.list_dashes", link.get("list_dashes", []))),
     )
 
     ctx = data["context"]
