@@ -320,11 +320,22 @@ class _Sentence:
         )
 
     def _next_comma(self, j: int) -> int | None:
-        for m in range(j, min(self.n, j + 14)):
-            if self.lows[m] == ",":
+        """The comma closing an inserted phrase that starts at ``j``, within 14 tokens; a bracketed
+        aside in it counts as one token ("the residents of Rio Claro (Meta department),")."""
+        m, seen, n = j, 0, self.n
+        while m < n and seen < 14:
+            word = self.lows[m]
+            if word == ",":
                 return m
-            if self.lows[m] in self.link_words.hard_breaks:
+            if word in self.link_words.hard_breaks:
                 return None
+            if word == "(":
+                close = self._closing_paren(m)
+                if close is None:
+                    return None
+                m = close
+            m += 1
+            seen += 1
         return None
 
     # ------------------------------------------------------------------ the cue before its number
