@@ -599,7 +599,12 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     ratio_after = lexicon.not_people_ratio.match(lows, q.end) if q.end + 1 < n else None
     if ratio_after is not None and q.end + ratio_after[0] < n:
         denominator = q.end + ratio_after[0]
-        if lows[denominator] in lexicon.quantity_starts or _is_ratio_denominator(lows, denominator, lexicon):
+        if (
+            lows[denominator] in lexicon.quantity_starts or _is_ratio_denominator(lows, denominator, lexicon)
+        ) and not any(  # "6,000 in three collective centres": a count of places, no ratio
+            lexicon.objects_after.match(lows, m) is not None
+            for m in range(denominator + 1, min(n, denominator + 3))
+        ):
             return False  # "one in seven", "seis de cada diez", "six in 10"
     ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
     if ratio is not None and q.start - ratio[0] > 0:
