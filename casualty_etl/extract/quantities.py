@@ -560,6 +560,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         return False
     if q.value == 0 or (q.weak and before in words.weak_pronoun_before):
         return False
+    if first.kind is Kind.DIGITS and first.text[:1] == "0" and first.text[1:2].isdigit():
+        return False  # "0800 123 456", "0930": a phone number, a code or a clock time, never a count
     if q.start > 0:
         prev = tokens[q.start - 1]
         # "G20", "F-16", "-5": glued to a word or a minus sign (a preposition that lost its space,
