@@ -1007,7 +1007,7 @@ def link_sentence(
             is_part = sentence.is_partitive(q.end, quantities[pending[k]].start)
             if is_part and sentence.counts_a_group(target):
                 # "Twelve of the 30 passengers died": the cue counts the twelve; 30 is the group
-                links[k] = replace(target, quantity=q, rule_ids=("link.of_group",) + target.rule_ids[1:])
+                links[k] = replace(target, quantity=q, rule_ids=("link.group_part",) + target.rule_ids[1:])
                 del links[pending[k]]
                 continue
             kind = LinkKind.BREAKDOWN if is_part else LinkKind.COORDINATED
