@@ -25,7 +25,8 @@ def _english(**changes) -> dict:
 
 
 def test_parts_are_composed_into_phrases() -> None:
-    data = _english(parts={"aux": ["were", "have been"], "hurt": ["{aux} hurt"]})
+    data = _english()
+    data["parts"] = {**data.get("parts", {}), "aux": ["were", "have been"], "hurt": ["{aux} hurt"]}
     data["cues"]["injured"][0]["phrases"] = ["{hurt}", "injured"]
     lexicon = parse_lexicon(data, "en")
     keys = {key for key, rules in lexicon.cues.entries() if rules}

@@ -149,8 +149,14 @@ class _Sentence:
         j = q.end
         steps = 0
         window = lw.after_window
+        if lw.subject_prepositions and self._long_subject(q):
+            window = lw.after_window + lw.relative_clause_window  # "12 members of the same family from ..."
         while j < self.n and steps <= window:
-            if self.lows[j] in lw.relative_pronouns:
+            relative = self.lows[j] in lw.relative_pronouns and (
+                self.lows[j] not in lw.clause_breaks
+                or self.lex.victims.match_ending(self.lows, j) is not None
+            )
+            if relative:
                 window = lw.after_window + lw.relative_clause_window  # "fishermen who put to sea ..."
             cue = self.cue_at.get(j)
             if cue is not None:
@@ -207,11 +213,24 @@ class _Sentence:
                     return skip_to[0]  # "2,400 families, or 12,000 people, were evacuated"
                 j = skip_to
                 continue
-            if word in lw.hard_breaks or word in lw.clause_breaks or word in lw.negation_before:
+            if not relative and (
+                word in lw.hard_breaks or word in lw.clause_breaks or word in lw.negation_before
+            ):
                 return None
             steps += 1
             j += 1
         return None
+
+    def _long_subject(self, q: Quantity) -> bool:
+        """A person noun right after the number, or after one modifier, then a subject preposition
+        ("Twelve members of the same family from ...", "Seventeen young men from ...")."""
+        victims = self.lex.victims
+        for start in (q.end, q.end + 1):
+            hit = victims.match(self.lows, start)
+            if hit is not None:
+                after = start + hit[0]
+                return after < self.n and self.lows[after] in self.link_words.subject_prepositions
+        return False
 
     def _after_link(self, q: Quantity, cue: CueMatch, steps: int) -> Link | None:
         rule = cue.rule_for(Attach.AFTER)
@@ -301,11 +320,22 @@ class _Sentence:
         )
 
     def _next_comma(self, j: int) -> int | None:
-        for m in range(j, min(self.n, j + 14)):
-            if self.lows[m] == ",":
+        """The comma closing an inserted phrase that starts at ``j``, within 14 tokens; a bracketed
+        aside in it counts as one token ("the residents of Rio Claro (Meta department),")."""
+        m, seen, n = j, 0, self.n
+        while m < n and seen < 14:
+            word = self.lows[m]
+            if word == ",":
                 return m
-            if self.lows[m] in self.link_words.hard_breaks:
+            if word in self.link_words.hard_breaks:
                 return None
+            if word == "(":
+                close = self._closing_paren(m)
+                if close is None:
+                    return None
+                m = close
+            m += 1
+            seen += 1
         return None
 
     # ------------------------------------------------------------------ the cue before its number
@@ -318,6 +348,8 @@ class _Sentence:
             cue = self.cue_ending_at.get(j)
             if cue is not None:
                 rule = cue.rule_for(Attach.BEFORE)
+                if rule is None and fillers == 0:
+                    return self._label_without_colon(q, cue)
                 return _link(q, cue, rule, LinkKind.BEFORE, fillers) if rule else None
             if self.lows[j] in lw.before_fillers and fillers < lw.before_window and j not in self.in_quantity:
                 fillers += 1
@@ -327,8 +359,85 @@ class _Sentence:
                 return self._labelled(q, j)
             if self.lows[j] == "(" and j > 0 and q.end < self.n and self.lows[q.end] == ")":
                 return self._bracketed_after_cue(q, j)
+            if fillers == 0 and self.lows[j] in lw.copulas:
+                inverted = self._inverted(q, j)
+                if inverted is not None:
+                    return inverted
+            if fillers == 0 and lw.coordinators.match_ending(self.lows, q.start) is not None:
+                across = self._before_across_object(q)
+                if across is not None:
+                    return across
             return self._before_across_phrase(q, j, fillers) if lw.before_phrase_window else None
         return None
+
+    def _before_across_object(self, q: Quantity) -> Link | None:
+        """ "killed the bomber and 12 others", "injuring a policeman and three passers-by": an active
+        cue whose first object is a noun phrase without a number, coordinated with this number."""
+        lw = self.link_words
+        joiner = lw.coordinators.match_ending(self.lows, q.start)
+        if joiner is None:
+            return None
+        end = q.start - joiner[0]  # the first object ends here
+        for m in range(end - 2, max(-1, end - _OBJECT_MAX_TOKENS - 2), -1):
+            cue = self.cue_ending_at.get(m)
+            if cue is not None:
+                rule = cue.rule_for(Attach.BEFORE)
+                if rule is None or self.lows[m + 1] not in lw.object_starts:
+                    return None
+                return replace(
+                    _link(q, cue, rule, LinkKind.BEFORE, q.start - m),
+                    rule_ids=("link.across_object", rule.rule_id),
+                )
+            word = self.lows[m]
+            if (
+                word in lw.hard_breaks
+                or word in lw.clause_breaks
+                or word in lw.coordinators.first_words
+                or m in self.in_quantity
+                or m in self.cue_at
+                or word == ","
+            ):
+                return None
+        return None
+
+    def _inverted(self, q: Quantity, copula: int) -> Link | None:
+        """ "Killed in the attack were three police officers", "Still missing are 14 crew members":
+        a cue opening the sentence (after ``inverted_openers``) and a short phrase, then a copula
+        right before the number: the verb before its subject."""
+        lw = self.link_words
+        for m in range(copula - 1, max(-1, copula - _INVERTED_MAX_TOKENS - 1), -1):
+            cue = self.cue_ending_at.get(m)
+            if cue is not None:
+                rule = cue.rule_for(Attach.AFTER)
+                opens = all(self.lows[i] in lw.inverted_openers for i in range(cue.start))
+                if rule is None or rule.yields or not opens:
+                    return None
+                return replace(
+                    _link(q, cue, rule, LinkKind.BEFORE, copula - m),
+                    rule_ids=("link.inverted", rule.rule_id),
+                )
+            word = self.lows[m]
+            if (
+                word in lw.hard_breaks
+                or word in lw.clause_breaks
+                or word in lw.copulas
+                or m in self.in_quantity
+                or m in self.cue_at
+            ):
+                return None
+        return None
+
+    def _label_without_colon(self, q: Quantity, cue: CueMatch) -> Link | None:
+        """ "Total deaths 1,204", "Injured 30": a line made of a cue, perhaps after a total label, and
+        the number that ends it (key figures and info boxes written without a colon)."""
+        if q.end != self.n or len(self.quantities) != 1:
+            return None
+        rule = cue.rule_for(Attach.AFTER) or cue.rule_for(Attach.TOLL)
+        if rule is None or rule.part:
+            return None
+        if cue.start > 0 and " ".join(self.lows[: cue.start]) not in self.link_words.table_total_labels:
+            return None
+        return replace(_link(q, cue, rule, LinkKind.BEFORE, 1), rule_ids=("link.label", rule.rule_id))
 
     def _bracketed_after_cue(self, q: Quantity, open_: int) -> Link | None:
         """ "Most deaths (311) were recorded in the north": a number alone in brackets right after a
@@ -400,6 +509,12 @@ class _Sentence:
         for cue in self.cues:
             rule = cue.rule_for(Attach.TOLL)
             if rule is None:
+                rule = self._toll_phrase(cue)
+                if rule is None:
+                    continue
+            fronted = self._fronted_toll(cue)
+            if fronted is not None:
+                found.setdefault(fronted, _link(self.quantities[fronted], cue, rule, LinkKind.TOLL, 1))
                 continue
             for j in range(cue.end, min(self.n, cue.end + lw.toll_window + 1)):
                 k = self.quantity_at.get(j)
@@ -410,6 +525,42 @@ class _Sentence:
                 if self.lows[j] in lw.hard_breaks or (j in self.cue_at and j != cue.end):
                     break
         return found
+
+    def _fronted_toll(self, cue: CueMatch) -> int | None:
+        """The quantity fronted before a toll noun ("bringing to 15 the number of people killed")."""
+        lw = self.link_words
+        if not lw.fronted_toll_before.first_words:
+            return None
+        m = cue.start
+        if m > 0 and self.lows[m - 1] in lw.before_fillers:
+            m -= 1
+        for k, q in enumerate(self.quantities):
+            if q.end == m:
+                return k if lw.fronted_toll_before.match_ending(self.lows, q.start) is not None else None
+        return None
+
+    def _toll_phrase(self, cue: CueMatch) -> CueRule | None:
+        """The rule of a verb cue that ends a toll noun made of a toll head, a person noun and the
+        cue ("the number of people wounded", "the number of students kidnapped", "the number of
+        people still missing"); the auxiliaries and relative pronouns between noun and cue are skipped."""
+        lw = self.link_words
+        heads = lw.toll_heads
+        if not heads.first_words:
+            return None
+        rule = cue.rule_for(Attach.AFTER)
+        if rule is None or rule.yields:
+            return None
+        m = cue.start
+        while (
+            m > 0
+            and cue.start - m < 3
+            and (self.lows[m - 1] in lw.auxiliaries or self.lows[m - 1] in lw.relative_pronouns)
+        ):
+            m -= 1
+        noun = self.lex.victims.match_ending(self.lows, m)
+        if noun is not None:
+            m -= noun[0]
+        return rule if heads.match_ending(self.lows, m) is not None else None
 
     # ------------------------------------------------------------------ parts
     def is_participle_part(self, link: Link, before: Link) -> bool:
@@ -456,6 +607,25 @@ class _Sentence:
         if j < stop or whole.end > j:
             return None
         return whole
+
+    def dash_list_whole(self, q: Quantity, whole: Link | None) -> Link | None:
+        """``whole`` when a dash right after it (and its person noun) opens a list whose first item
+        is ``q``, followed by a person noun or a place preposition ("killed 12 - eight women and four
+        children", "left three dead — two protesters and a police officer")."""
+        lw = self.link_words
+        dash = q.start - 1
+        if whole is None or dash < 1 or self.lows[dash] not in lw.list_dashes or q.end >= self.n:
+            return None
+        if (
+            self.lows[q.end] not in lw.list_part_followers
+            and self.lex.victims.match(self.lows, q.end) is None
+        ):
+            return None
+        end = whole.end
+        noun = self.lex.victims.match(self.lows, end)
+        if noun is not None:
+            end += noun[0]
+        return whole if end == dash else None
 
     def bracketed_place_part(self, q: Quantity, whole: Link | None) -> Link | None:
         """``whole`` when ``q`` is an item of a bracketed list of named places right after it, each
@@ -531,6 +701,16 @@ class _Sentence:
             self.lows[j] in lw.hard_breaks or self.lows[j] in lw.clause_breaks or j in self.cue_at
             for j in range(before.end, q.start)
         )
+
+    def copula_part(self, q: Quantity, whole: Quantity, links: dict[int, Link]) -> Link | None:
+        """The link of ``whole`` (the number a partitive opener opens the sentence with) when ``q``
+        opens a clause after it and a copula follows ``q`` ("Of the 21 dead, nine were soldiers")."""
+        lw = self.link_words
+        link = links.get(self.quantities.index(whole)) if whole is not q else None
+        if link is None or q.start <= whole.end or q.end >= self.n or self.lows[q.end] not in lw.copulas:
+            return None
+        before = self.lows[q.start - 1]
+        return link if before == "," or lw.coordinators.match_ending(self.lows, q.start) is not None else None
 
     def is_part_sibling(self, q: Quantity, before: Link) -> bool:
         """ "Of the dead, five were police officers and two were civilians"; "including 12 in the
@@ -687,6 +867,29 @@ class _Sentence:
     def earlier_toll_before(self, q: Quantity) -> bool:
         return self.link_words.earlier_toll_before.match_ending(self.lows, q.start) is not None
 
+    def counts_a_group(self, link: Link) -> bool:
+        """The number of ``link`` is followed by a plain person noun and then its cue, a verb written
+        after it ("of the 30 passengers died", not "of the 12 killed" or "of the 40 hostages")."""
+        q, cue = link.quantity, link.cue
+        if link.kind is not LinkKind.AFTER or cue is None or any(rule.yields for rule in cue.rules):
+            return False
+        noun = self.lex.victims.match(self.lows, q.end)
+        if noun is None or q.end + noun[0] > cue.start:
+            return False
+        # a finite verb ("were killed", "died"), not a participle after the noun ("the 20 people
+        # abducted have escaped": the 20 are the figure)
+        return not cue.may_be_active or self.lows[cue.start - 1] in self.link_words.auxiliaries
+
+    def opens_sentence(self, q: Quantity) -> bool:
+        """``q`` opens the sentence, or only a part phrase stands before it ("Among them, 4 ...")."""
+        if q.start == 0:
+            return True
+        hit = self.link_words.breakdown_before.match_ending(self.lows, q.start)
+        if hit is None and self.lows[q.start - 1] == ",":
+            hit = self.link_words.breakdown_before.match_ending(self.lows, q.start - 1)
+            return hit is not None and hit[0] == q.start - 1
+        return hit is not None and hit[0] == q.start
+
     def breakdown_before(self, q: Quantity) -> bool:
         return self.link_words.breakdown_before.match_ending(self.lows, q.start) is not None
 
@@ -749,6 +952,10 @@ _LIST_MAX_TOKENS = 40
 _INSERTION_MAX_TOKENS = 14
 #: Longest stretch, in tokens, between a label's cue and its colon ("Homicidios en octubre: 84").
 _LABEL_TAIL_TOKENS = 6
+#: Longest first object, in tokens, of a cue coordinated with a number ("killed the bomber and 12 others").
+_OBJECT_MAX_TOKENS = 4
+#: Longest phrase, in tokens, between a sentence-opening cue and its copula ("Killed in the attack were").
+_INVERTED_MAX_TOKENS = 8
 #: How far after a part "fatally" may stand ("12 of them fatally").
 _FATAL_MANNER_REACH = 4
 
@@ -816,6 +1023,11 @@ def link_sentence(
         if target is not None:
             q = quantities[k]
             is_part = sentence.is_partitive(q.end, quantities[pending[k]].start)
+            if is_part and sentence.counts_a_group(target):
+                # "Twelve of the 30 passengers died": the cue counts the twelve; 30 is the group
+                links[k] = replace(target, quantity=q, rule_ids=("link.group_part",) + target.rule_ids[1:])
+                del links[pending[k]]
+                continue
             kind = LinkKind.BREAKDOWN if is_part else LinkKind.COORDINATED
             links[k] = _derived(target, q, kind, breakdown=is_part)
     # Parts of another figure, and numbers coordinated after an active verb.
@@ -892,7 +1104,14 @@ def link_sentence(
         elif last_here is not None and sentence.earlier_toll_before(q):
             # "rose to 19 from 11 a day earlier": the earlier toll of the same count, superseded
             links[k] = _derived(last_here, q, LinkKind.EARLIER, superseded=True)
-        elif sentence.breakdown_before(q) or sentence.breakdown_after(q) or fatal_part:
+        elif (
+            # a part of the figure of the sentence before opens its own sentence ("Four of them were
+            # children") or has no number before it in its sentence ("The injured were taken to two
+            # hospitals, where five of them are in critical condition"); not "... pulled out 19 people
+            # from the debris, of whom 12 were alive", where "them" is the 19 of its own sentence
+            (last_here is not None or sentence.opens_sentence(q) or q is quantities[0])
+            and (sentence.breakdown_before(q) or sentence.breakdown_after(q))
+        ) or fatal_part:
             links[k] = _derived(last, q, LinkKind.BREAKDOWN, breakdown=True)
             if sentence.said_fatal(q) and last.category in _WOUNDING:
                 # "killed or injured 50 people, 12 of them fatally", "11 people were shot, one fatally"
@@ -904,9 +1123,16 @@ def link_sentence(
             links[k] = _derived(
                 bracketed, q, LinkKind.BREAKDOWN, rule="link.bracketed_place_part", breakdown=True
             )
-        elif listed_in is not None or (listed_in := sentence.list_whole(q, last_whole)) is not None:
+        elif (
+            listed_in is not None
+            or (listed_in := sentence.list_whole(q, last_whole)) is not None
+            or (listed_in := sentence.dash_list_whole(q, last_whole)) is not None
+        ):
             # "displaced 30,000 people: 18,000 in Amsa and 12,000 in Tebo"; "one in Region 1, ..."
             links[k] = _derived(listed_in, q, LinkKind.BREAKDOWN, rule="link.list_part", breakdown=True)
+        elif whole is not None and (part_of := sentence.copula_part(q, whole, links)) is not None:
+            # "Of the 21 dead, nine were soldiers": a part of the whole the sentence opens with
+            links[k] = _derived(part_of, q, LinkKind.BREAKDOWN, rule="link.copula_part", breakdown=True)
         elif last_here is not None and sentence.is_part_sibling(q, last_here):
             # "of the dead, five were police officers and two were civilians"
             links[k] = _derived(last_here, q, LinkKind.BREAKDOWN, rule="link.part_sibling", breakdown=True)

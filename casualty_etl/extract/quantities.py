@@ -591,6 +591,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         return False
     if q.value == 0 or (q.weak and before in words.weak_pronoun_before):
         return False
+    if first.kind is Kind.DIGITS and first.text[:1] == "0" and first.text[1:2].isdigit():
+        return False  # "0800 123 456", "0930": a phone number, a code or a clock time, never a count
     if q.start > 0:
         prev = tokens[q.start - 1]
         # "G20", "F-16", "-5": glued to a word or a minus sign (a preposition that lost its space,
@@ -631,9 +633,15 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
     if ratio_after is not None and q.end + ratio_after[0] < n:
         denominator = q.end + ratio_after[0]
         if (
-            lows[denominator] in lexicon.quantity_starts
-            and read_numeral(tokens, lows, denominator, lexicon) is not None  # not "two in a house"
-        ) or _is_ratio_denominator(lows, denominator, lexicon):
+            (
+                lows[denominator] in lexicon.quantity_starts
+                and read_numeral(tokens, lows, denominator, lexicon) is not None  # not "two in a house"
+            )
+            or _is_ratio_denominator(lows, denominator, lexicon)
+        ) and not any(  # "6,000 in three collective centres": a count of places, no ratio
+            lexicon.objects_after.match(lows, m) is not None
+            for m in range(denominator + 1, min(n, denominator + 3))
+        ):
             return False  # "one in seven", "seis de cada diez", "six in 10"
     ratio = lexicon.not_people_ratio.match_ending(lows, q.start)
     if ratio is not None and q.start - ratio[0] > 0:

@@ -242,6 +242,18 @@ class Linking:
     table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
     # "bringing the total to 48,300": the number is the running total of the figure before it
     running_total_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    # "12 members of the same family from ... were killed": a preposition after the counted noun
+    # lengthens the reach of the number by ``relative_clause_window``
+    subject_prepositions: frozenset[str] = frozenset()
+    # "Killed in the attack were three officers": a cue opening the sentence, a copula, the number;
+    # "Of the 21 dead, nine were soldiers": a part followed by a copula
+    copulas: frozenset[str] = frozenset()
+    inverted_openers: frozenset[str] = frozenset()  # "Also killed were ...": words before that cue
+    # "the number of people wounded rose to 45": a head, a person noun and a cue make a toll noun
+    toll_heads: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    # "bringing to 15 the number of people killed": the number fronted before its toll noun
+    fronted_toll_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    list_dashes: frozenset[str] = frozenset()  # "killed 12 - eight women and four children"
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +348,9 @@ def _require_keys(
 def _words(where: str, values: Any) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(v, str | int) for v in values):
         raise LexiconError(f"{where}: expected a list of phrases")
+    booleans = [v for v in values if isinstance(v, bool)]
+    if booleans:  # YAML 1.1 reads a bare on, off, yes or no as a boolean: the word is lost
+        raise LexiconError(f'{where}: {booleans} read as booleans; quote the words ("on", "no", "off")')
     return [str(v) for v in values]
 
 
@@ -965,6 +980,12 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "table_row_leaders",
         "table_heading_joiners",
         "running_total_before",
+        "subject_prepositions",
+        "copulas",
+        "inverted_openers",
+        "toll_heads",
+        "fronted_toll_before",
+        "list_dashes",
     }
     _require_keys("linking", link, linking_keys | optional_linking_keys, linking_keys)
     linking = Linking(
@@ -1016,6 +1037,12 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         running_total_before=_flag_table(
             "linking.running_total_before", link.get("running_total_before", [])
         ),
+        subject_prepositions=_word_set("linking.subject_prepositions", link.get("subject_prepositions", [])),
+        copulas=_word_set("linking.copulas", link.get("copulas", [])),
+        inverted_openers=_word_set("linking.inverted_openers", link.get("inverted_openers", [])),
+        toll_heads=_flag_table("linking.toll_heads", link.get("toll_heads", [])),
+        fronted_toll_before=_flag_table("linking.fronted_toll_before", link.get("fronted_toll_before", [])),
+        list_dashes=frozenset(_words("linking.list_dashes", link.get("list_dashes", []))),
     )
 
     ctx = data["context"]
@@ -1099,6 +1126,9 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             [key for key, rules in cues.entries() if rules]
             + [(word,) for word in glued.cue_pairs()]
             + [key for key, _ in linking.running_total_before.entries()]  # "That brings the total to 71,000."
+            + [
+                key for key, _ in linking.breakdown_after.entries()
+            ]  # "... were killed. Four of them were children."
         ),
         glued_words=_glued_regex(glued),
         glued_words_search=_glued_regex(glued, for_search=True),
