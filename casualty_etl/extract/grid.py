@@ -132,6 +132,8 @@ def table_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
 _LABEL_PART = r"(?:[^\n()]|\([^\n()]*\))"
 #: Longest row label, in characters: keeps the search linear on a long line without a leader.
 _MAX_LABEL = 80
+#: Longest line taken for a row, in characters (a label, its leader, a value and a short note).
+_MAX_ROW = 200
 #: A heading without a joiner has at most this many tokens, and this many words that are neither its
 #: cue nor person nouns ("Confirmed deaths", "New IDP arrivals").
 _HEADING_TOKENS = 6
@@ -157,6 +159,11 @@ def _row_re(leaders: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]
     return found
 
 
+def _leads_a_number(line: str, hit: re.Match[str]) -> bool:
+    """The leader found by ``hit`` is not glued between digits (a clock time or ratio: "at 2:09")."""
+    return not (hit.start() > 0 and line[hit.start() - 1].isdigit() and not line[hit.end() - 2].isspace())
+
+
 def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
     """Mentions of the rows of every list under a heading in ``text`` (see the module docstring)."""
     link = lexicon.linking
@@ -164,15 +171,12 @@ def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
         return []
     quick, row_re = _row_re(link.table_row_leaders)
     rows = []
-    line_end = -1
-    for hit in quick.finditer(text):  # only lines with a leader before a digit can be rows
-        if hit.start() < line_end:
+    line_start = 0
+    for line in text.split("\n"):  # rows are short lines holding a leader before a digit
+        start, line_start = line_start, line_start + len(line) + 1
+        if len(line) > _MAX_ROW or not any(_leads_a_number(line, hit) for hit in quick.finditer(line)):
             continue
-        line_start = text.rfind("\n", 0, hit.start()) + 1
-        line_end = text.find("\n", hit.end())
-        if line_end == -1:
-            line_end = len(text)
-        row = row_re.match(text, line_start, line_end)
+        row = row_re.match(text, start, start + len(line))
         if row is not None:
             rows.append(row)
     if not rows:
