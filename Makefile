@@ -56,7 +56,7 @@ eval: $(STAMP) ## Score the extractor on every dev gold set in ../shared/eval an
 	    fi; \
 	  done; \
 	else echo "no $(SHARED)/eval here: only the team's sets are scored"; fi
-	@for f in heldout_team heldout_team2_en heldout_team2_fr heldout_team2_es heldout_team3_en dev_team4_en; do \
+	@for f in heldout_team heldout_team2_en heldout_team2_fr heldout_team2_es heldout_team3_en dev_team4_en heldout_team5_fr heldout_team5_es; do \
 	  $(BIN)/casualty-etl evaluate tests/data/$$f.jsonl --categories killed,injured,displaced,missing --folds 2 || exit 1; \
 	done
 
