@@ -3,7 +3,9 @@
 Input: the whole text and the lexicon. Output: one :class:`~casualty_etl.extract.merge.Mention` per
 number cell that stands under a header cell which is a cue phrase and nothing else ("Dead",
 "Injured", "People displaced"), in lines whose cells are parted by a ``linking.table_separators``
-mark ("|" of Markdown or plain-text tables, a tab). The header row is the first such line with a
+mark ("|" of Markdown or plain-text tables, a tab) or aligned with runs of two spaces or more (plain-
+text reports, text taken from PDFs: such a header is a short line of short cells with a row right
+under it, so that prose with double spaces is never one). The header row is the first such line with a
 cue cell; the table ends at the first line without a separator. A row whose first cell is one of
 ``linking.table_total_labels`` ("Total") is the whole (scope of its sentence words, usually the
 incident); every other row is a part of it (scope breakdown). A cell must hold exactly one
@@ -14,8 +16,11 @@ counted by ("People displaced by province", "Deaths by district (as of 12 May)",
 right away by rows of a label, a leader (``linking.table_row_leaders``: "Tesh: 38,900", "Upper
 Kivara ...... 512,300") and one number. Each row is a part of the heading's figure (scope breakdown;
 a total label gives the whole). The heading is either nothing but cue and person nouns, or a cue
-before a ``linking.table_heading_joiners`` word ("by", "per"); rows whose label or value holds a
-cue of their own are left to the label rule of the sentence stages ("Dead: 11").
+before a ``linking.table_heading_joiners`` word ("by", "per"), perhaps dated after a
+``linking.table_heading_times`` word ("Deaths by province as of 5 p.m.:"); rows whose label or value
+holds a cue of their own are left to the label rule of the sentence stages ("Dead: 11"). Under a
+heading with a joiner, rows may also be written without a leader ("Amsel 14") or with the number in
+brackets ("Amsel (14)"); under a bare cue ("Victims") such lines are as often names and ages.
 
 Deliberately not here: tables whose row labels are the cues (transposed), cells that span several
 columns, and sentences inside cells: those go through the sentence stages.
@@ -56,6 +61,36 @@ def _cells(text: str, start: int, end: int, separators: frozenset[str]) -> list[
     return cells
 
 
+#: Columns aligned with spaces (plain-text reports, text taken from PDFs): cells parted by a run of at
+#: least two spaces or a tab. Such a header must have several short cells, so that prose with two
+#: spaces after a full stop is never a header.
+_COLUMN_GAP = re.compile(r"\S(?: {2,}|\t)\S")
+_SPACED_SPLIT = re.compile(r"(?: {2,}|\t)+")
+#: Longest header cell of a space-aligned table, and longest header line, in characters.
+_MAX_HEADER_CELL = 30
+_MAX_HEADER_LINE = 160
+
+
+def _spaced_cells(line: str, offset: int) -> list[tuple[int, int]]:
+    """(start, end) of every cell of a space-aligned line starting at ``offset`` in the text."""
+    cells = []
+    k = 0
+    for gap in _SPACED_SPLIT.finditer(line):
+        if gap.start() > k:
+            cells.append((k, gap.start()))
+        k = gap.end()
+    if k < len(line):
+        cells.append((k, len(line)))
+    return [(offset + a, offset + b) for a, b in cells if line[a:b].strip()]
+
+
+def _header_like(text: str, cells: list[tuple[int, int]]) -> bool:
+    """A space-aligned line can head a table: two cells or more, each short, none a sentence."""
+    return len(cells) >= 2 and all(
+        b - a <= _MAX_HEADER_CELL and not any(ch in ".!?" for ch in text[a:b]) for a, b in cells
+    )
+
+
 def _column_rule(text: str, cell: tuple[int, int], lexicon: Lexicon) -> tuple[CueRule, Unit] | None:
     tokens = tokenize(text[cell[0] : cell[1]], offset=cell[0], elisions=lexicon.elisions)
     if not tokens:
@@ -86,30 +121,55 @@ def _column_rule(text: str, cell: tuple[int, int], lexicon: Lexicon) -> tuple[Cu
 
 def table_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
     """Mentions of the number cells of every table of ``text`` (see the module docstring)."""
-    mentions = heading_mentions(text, lexicon)
+    lines = text.split("\n")
+    mentions = heading_mentions(text, lexicon, lines)
     separators = lexicon.linking.table_separators
-    if not separators or not any(s in text for s in separators):
+    if not separators:
         return mentions
+    marked = any(s in text for s in separators)
+    starts = []  # lines that may be rows: marked ones, and short ones with a gap of spaces
+    line_start = 0
+    for line in lines:
+        if (marked and any(s in line for s in separators)) or (
+            len(line) <= _MAX_ROW and ("  " in line or "\t" in line) and _COLUMN_GAP.search(line)
+        ):
+            starts.append(line_start)
+        line_start += len(line) + 1
+    if not starts:
+        return mentions
+    candidates = set(starts)
     header: dict[int, tuple[CueRule, Unit]] | None = None
     width = 0
     row = 0
-    start = 0
-    n = len(text)
-    while start <= n:
+    last_end = -2
+    for start in starts:
         end = text.find("\n", start)
         if end == -1:
-            end = n
+            end = len(text)
+        if start != last_end + 1:  # a line that is no row stands between: the table has ended
+            header = None
+        last_end = end
         line = text[start:end]
-        if not any(s in line for s in separators):
+        spaced = False
+        if marked and any(s in line for s in separators):
+            cells = _cells(text, start, end, separators)
+        elif len(line) <= _MAX_ROW and _COLUMN_GAP.search(line) is not None:
+            spaced = True
+            # a space-aligned header is short and has a row right under it
+            header_like = len(line) <= _MAX_HEADER_LINE and end + 1 in candidates
+            cells = [] if header is None and not header_like else _spaced_cells(line, start)
+        else:
+            cells = []
+        if not cells:
             header = None
         elif any(ch.isalnum() for ch in line):
-            cells = _cells(text, start, end, separators)
             if header is None:
                 columns = {}
-                for c, cell in enumerate(cells):
-                    found = _column_rule(text, cell, lexicon)
-                    if found is not None:
-                        columns[c] = found
+                if not spaced or _header_like(text, cells):
+                    for c, cell in enumerate(cells):
+                        found = _column_rule(text, cell, lexicon)
+                        if found is not None:
+                            columns[c] = found
                 if columns:
                     header, width = columns, len(cells)
             elif len(cells) == width:
@@ -123,7 +183,6 @@ def table_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
                     )
                     if mention is not None:
                         mentions.append(mention)
-        start = end + 1
     return mentions
 
 
@@ -159,36 +218,65 @@ def _row_re(leaders: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]
     return found
 
 
+#: A row with no leader mark: a label and one number that ends the line ("Amsel 14"), or that number
+#: in round brackets ("Amsel (14)"). Taken only under a heading that says what its rows are counted by
+#: ("Deaths by province"): under a bare cue ("Victims") such rows are as often names and ages.
+_BARE_ROW = re.compile(
+    rf"^[^\S\n]*(?P<label>[^\W\d_](?:[^\n()]){{0,{_MAX_LABEL}}}?)[^\S\n]*"
+    r"(?:(?P<value>\d[\d.,]*)|\((?P<bracketed>\d[\d.,]*)\))[^\S\n]*$",
+    re.MULTILINE,
+)
+#: Last characters of a line that may end a bare row (a digit, a bracket, trailing blanks).
+_ROW_ENDS = frozenset("0123456789) \t\r")
+
+
+def _ends_with_digit(line: str) -> bool:
+    """The quick test for a bare row: the line ends with a digit, perhaps in a closing bracket."""
+    end = line.rstrip()
+    if end.endswith(")"):
+        end = end[:-1]
+    return end[-1:].isdigit()
+
+
 def _leads_a_number(line: str, hit: re.Match[str]) -> bool:
     """The leader found by ``hit`` is not glued between digits (a clock time or ratio: "at 2:09")."""
     return not (hit.start() > 0 and line[hit.start() - 1].isdigit() and not line[hit.end() - 2].isspace())
 
 
-def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
-    """Mentions of the rows of every list under a heading in ``text`` (see the module docstring)."""
+def heading_mentions(text: str, lexicon: Lexicon, lines: list[str] | None = None) -> list[Mention]:
+    """Mentions of the rows of every list under a heading in ``text`` (see the module docstring);
+    ``lines``: ``text`` split at its newlines, if the caller has it."""
     link = lexicon.linking
     if not link.table_row_leaders:
         return []
     quick, row_re = _row_re(link.table_row_leaders)
-    rows = []
+    rows: list[tuple[re.Match[str], bool]] = []  # (row, written without a leader mark)
     line_start = 0
-    for line in text.split("\n"):  # rows are short lines holding a leader before a digit
+    for line in text.split("\n") if lines is None else lines:  # rows are short lines
         start, line_start = line_start, line_start + len(line) + 1
-        if len(line) > _MAX_ROW or not any(_leads_a_number(line, hit) for hit in quick.finditer(line)):
+        if len(line) > _MAX_ROW:
             continue
-        row = row_re.match(text, start, start + len(line))
+        row = None
+        if any(_leads_a_number(line, hit) for hit in quick.finditer(line)):
+            row = row_re.match(text, start, start + len(line))
         if row is not None:
-            rows.append(row)
+            rows.append((row, False))
+        elif line[-1:] in _ROW_ENDS and _ends_with_digit(line):
+            bare = _BARE_ROW.match(text, start, start + len(line))
+            if bare is not None:
+                rows.append((bare, True))
     if not rows:
         return []
     mentions: list[Mention] = []
     column: tuple[CueRule, Unit] | None = None
+    counted_by = False
     last_end = -2
-    for k, m in enumerate(rows):
+    for k, (m, bare) in enumerate(rows):
         if m.start() != last_end + 1:  # a run of rows starts: its heading is the line right before
-            column = _heading_rule(text, m.start(), lexicon)
+            heading = _heading_rule(text, m.start(), lexicon)
+            column, counted_by = (heading[0], heading[1]) if heading else None, bool(heading and heading[2])
         last_end = m.end()
-        if column is None:
+        if column is None or (bare and not counted_by):
             continue
         a, b = m.span("label")
         if not any(ch.isalpha() for ch in text[a:b]):
@@ -198,43 +286,47 @@ def heading_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
             continue
         label = text[a:b].strip(" \t-\u2022*\u2013" + "".join(link.table_row_leaders)).lower()
         scope = Scope.INCIDENT if label in link.table_total_labels else Scope.BREAKDOWN
-        va = m.start("value")
+        value = "bracketed" if bare and m.group("bracketed") is not None else "value"
+        va, vb = m.start(value), m.end(value) if bare else m.end()
         mention = _cell_mention(
             text,
             va,
-            m.end(),
+            vb,
             text[m.start() : m.end()],
             column[0],
             column[1],
             scope,
             lexicon,
             ROW_INDEX_BASE + (1 << 20) + k,
-            whole=False,
+            whole=bare,
         )
         if mention is not None:
             mentions.append(mention)
     return mentions
 
 
-def _heading_rule(text: str, row_start: int, lexicon: Lexicon) -> tuple[CueRule, Unit] | None:
+def _heading_rule(text: str, row_start: int, lexicon: Lexicon) -> tuple[CueRule, Unit, bool] | None:
     """The cue of the heading line before ``row_start`` (one blank line may stand between), if that
     line is a heading: a cue before a heading joiner ("Deaths by district"), or a short line of a cue,
-    person nouns and at most ``_HEADING_MODIFIERS`` other words ("Confirmed deaths")."""
+    person nouns and at most ``_HEADING_MODIFIERS`` other words ("Confirmed deaths"); and whether it
+    says what its rows are counted by (a joiner). What follows a ``linking.table_heading_times`` word
+    is the date of the list, not part of the heading ("Deaths by province as of 5 p.m.:")."""
     end = row_start - 1
     for _ in range(2):
         if end < 1:
             return None
         start = text.rfind("\n", 0, end) + 1
         line = text[start:end]
+        if len(line) > _MAX_ROW:
+            return None
         if line.strip():
             break
         end = start - 1
     else:
         return None
-    if any(ch.isdigit() for ch in _unbracketed(line)):
-        return None
     lows = []
     depth = 0
+    times = lexicon.linking.table_heading_times
     for t in tokenize(line, offset=start, elisions=lexicon.elisions):
         w = t.low  # bracketed notes ("(as of 18:00)") are not part of the heading
         if w == "(":
@@ -243,6 +335,11 @@ def _heading_rule(text: str, row_start: int, lexicon: Lexicon) -> tuple[CueRule,
             depth = max(0, depth - 1)
         elif depth == 0:
             lows.append(w)
+    when = next((hit[0] for hit in times.scan(lows) if hit[0] > 0), None)
+    if when is not None:
+        lows = lows[:when]
+    if any(ch.isdigit() for w in lows for ch in w):
+        return None
     while lows and lows[-1] in lexicon.linking.label_colons:
         lows.pop()
     joiners = lexicon.linking.table_heading_joiners
@@ -279,7 +376,7 @@ def _heading_rule(text: str, row_start: int, lexicon: Lexicon) -> tuple[CueRule,
         j += noun[0]
     if cut is None and others > _HEADING_MODIFIERS:
         return None
-    return cues[0].rules[0], unit
+    return cues[0].rules[0], unit, cut is not None
 
 
 def _unbracketed(line: str) -> str:

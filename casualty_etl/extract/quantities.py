@@ -606,6 +606,8 @@ def _counts_people(tokens: tuple[Token, ...], lows: list[str], q: Quantity, lexi
         nxt = lows[q.end]
         if nxt in lexicon.units_after or nxt in lexicon.date_words:
             return False
+        if lexicon.dotted_units_after.match(lows, q.end) is not None:
+            return False  # "5 p.m."
         if nxt in lexicon.date_joiners and q.end + 1 < n and lows[q.end + 1] in lexicon.date_words:
             return False  # "19 de septiembre"
         if nxt in ("-", "\u2013") and q.end + 1 < n and lows[q.end + 1] in lexicon.units_after:

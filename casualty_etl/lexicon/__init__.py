@@ -240,6 +240,8 @@ class Linking:
     label_colons: frozenset[str] = frozenset()  # "Personas fallecidas: 14": a label, a colon, the number
     table_row_leaders: tuple[str, ...] = ()  # "Tesh: 38,900", "Kivara ..... 512,300": rows under a heading
     table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
+    # "Deaths by district as of 5 p.m.": what follows these words is the list's date
+    table_heading_times: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     # "bringing the total to 48,300": the number is the running total of the figure before it
     running_total_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     # "12 members of the same family from ... were killed": a preposition after the counted noun
@@ -308,6 +310,8 @@ class Lexicon:
     # "est passé de 12 à 25": written before "X to Y", these make it a change to Y, not a range
     range_blockers: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     merge: MergeWords = field(default_factory=MergeWords)  # optional section ``merge``
+    # units written with full stops, several tokens ("5 p.m."): the number counts the unit
+    dotted_units_after: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -922,6 +926,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             "ratio",
             "date_joiners",
             "ratio_denominators",
+            "dotted_units_after",
         },
         {"units_after", "objects_after", "before", "date_words", "year_range", "ratio"},
     )
@@ -979,6 +984,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "table_total_labels",
         "table_row_leaders",
         "table_heading_joiners",
+        "table_heading_times",
         "running_total_before",
         "subject_prepositions",
         "copulas",
@@ -1034,6 +1040,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         table_heading_joiners=_word_set(
             "linking.table_heading_joiners", link.get("table_heading_joiners", [])
         ),
+        table_heading_times=_flag_table("linking.table_heading_times", link.get("table_heading_times", [])),
         running_total_before=_flag_table(
             "linking.running_total_before", link.get("running_total_before", [])
         ),
@@ -1101,6 +1108,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
             _words("qualifiers.range_joiners_after_open", qual["range_joiners_after_open"])
         ),
         units_after=_word_set("not_people.units_after", notp["units_after"]),
+        dotted_units_after=_flag_table("not_people.dotted_units_after", notp.get("dotted_units_after", [])),
         objects_after=_flag_table("not_people.objects_after", notp["objects_after"]),
         not_people_before=_word_set("not_people.before", notp["before"]),
         not_people_ratio=_flag_table("not_people.ratio", notp["ratio"]),
