@@ -1042,7 +1042,17 @@ def link_sentence(
     # "Of the 40 injured, six are in critical condition": the opening number is the whole, the rest parts.
     opener = lexicon.linking.partitive_openers.match(lows, 0)
     whole = quantities[0] if opener is not None and quantities[0].start == opener[0] else None
+    whole_link = links.get(0) if whole is not None else None
     for k, q in enumerate(quantities):
+        if (
+            whole_link is not None
+            and k not in links
+            and k > 0
+            and q.start >= 1
+            and lows[q.start - 1] in lexicon.linking.copulas
+            and whole_link.end == q.start - 1
+        ):  # "Among the 41 dead were 16 children": the number after the copula is a part
+            links[k] = _derived(whole_link, q, LinkKind.BREAKDOWN, rule="link.copula_part", breakdown=True)
         if whole is not None and q is not whole and k in links and links[k].kind is not LinkKind.BREAKDOWN:
             links[k] = replace(links[k], breakdown=True)
         if k in links:
