@@ -25,6 +25,8 @@ A quantity is linked by one of these rules (ids in ``Link.rule_ids``):
   (311)"); ``link.label``: the cue is in a label before a colon ("Dead: 11"), the last resort.
 - ``link.bracketed_place_part``: the number is an item of a bracketed list of named places right
   after a figure ("9 confirmed (Amsa 6, Tebo 3)"): a part of that figure.
+- ``link.named_list_part``: the number is an item of a list of named places after a figure, bare
+  or in brackets ("recorded 12 deaths, Dorin 5 and Kessa 3"): a part of that figure.
 
 When a quantity could be linked in several ways, :func:`choose_link` decides: that function
 is the one place where competing candidates are resolved.
@@ -647,6 +649,46 @@ class _Sentence:
             return None
         return whole
 
+    def named_list_part(self, q: Quantity, whole: Link | None) -> Link | None:
+        """``whole`` when ``q`` is an item of a list of named places or groups after it, each item a
+        capitalised name then its count, bare or in brackets ("recorded 12 deaths, Dorin 5 and Kessa
+        3", "killed 20 people: Arvel 12, Dorin 5", "Arvel (12) and Dorin (5)"): a part of it. Between
+        the figure (and its noun) and the item stand only names, coordinators, list colons, brackets
+        and the counts of earlier items."""
+        if whole is None or q.start < 2 or whole.end > q.start:
+            return None
+        lw = self.link_words
+        if q.end < self.n:
+            closes = self.lows[q.end]
+            if closes != ")" and closes not in lw.coordinators.first_words and closes not in lw.hard_breaks:
+                return None
+        name = q.start - 1
+        if self.lows[name] == "(":
+            if q.end >= self.n or self.lows[q.end] != ")":
+                return None
+            name -= 1
+        if not self._capitalised(name):
+            return None
+        noun = self.lex.victims.match(self.lows, whole.end)
+        start = whole.end + (noun[0] if noun is not None else 0)
+        if (
+            start > name
+            or self.lows[start] not in lw.coordinators.first_words
+            and self.lows[start] not in lw.list_colons
+        ):
+            return None
+        for j in range(start, name):
+            w = self.lows[j]
+            if not (
+                self._capitalised(j)
+                or w in lw.coordinators.first_words
+                or w in lw.list_colons
+                or w in ("(", ")")
+                or j in self.in_quantity
+            ):
+                return None
+        return whole
+
     def _capitalised(self, j: int) -> bool:
         token = self.tokens[j]
         return token.kind is Kind.WORD and token.text[:1].isupper()
@@ -1133,6 +1175,9 @@ def link_sentence(
             links[k] = _derived(
                 bracketed, q, LinkKind.BREAKDOWN, rule="link.bracketed_place_part", breakdown=True
             )
+        elif (named := sentence.named_list_part(q, last_whole)) is not None:
+            # "recorded 12 deaths, Dorin 5 and Kessa 3": named places and their counts after a figure
+            links[k] = _derived(named, q, LinkKind.BREAKDOWN, rule="link.named_list_part", breakdown=True)
         elif (
             listed_in is not None
             or (listed_in := sentence.list_whole(q, last_whole)) is not None
