@@ -582,9 +582,23 @@ class _Sentence:
 
     def said_fatal(self, q: Quantity) -> bool:
         """A manner word such as "fatally" within a few words after the number."""
+        return self._said_manner(q, self.link_words.fatal_manner)
+
+    def said_severity(self, q: Quantity) -> bool:
+        """A degree of injury such as "seriously" right after the number ("12 were injured, five
+        seriously"), and the clause ends there (not "three slightly older children")."""
+        if q.end + 1 > self.n or self.lows[q.end] not in self.link_words.severity_manner:
+            return False
+        return (
+            q.end + 1 == self.n
+            or self.lows[q.end + 1] in self.link_words.hard_breaks
+            or (self.lows[q.end + 1] in self.link_words.coordinators.first_words)
+        )
+
+    def _said_manner(self, q: Quantity, words: frozenset[str]) -> bool:
         lw = self.link_words
         for j in range(q.end, min(self.n, q.end + _FATAL_MANNER_REACH)):
-            if self.lows[j] in lw.fatal_manner:
+            if self.lows[j] in words:
                 return True
             if self.lows[j] in lw.hard_breaks or j in self.quantity_at:
                 return False
@@ -1134,6 +1148,10 @@ def link_sentence(
                 last_whole = link
             continue
         fatal_part = last_here is not None and last_here.category in _WOUNDING and sentence.said_fatal(q)
+        # "12 were injured, five seriously": a degree of injury after the number names a part
+        fatal_part = fatal_part or (
+            last_here is not None and last_here.category is Category.INJURED and sentence.said_severity(q)
+        )
         listed_in = sentence.list_whole(q, last_whole) if last_here is not None else None
         if last is None or (q.weak and not fatal_part and listed_in is None):
             continue

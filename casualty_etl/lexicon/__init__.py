@@ -242,6 +242,7 @@ class Linking:
     table_heading_joiners: frozenset[str] = frozenset()  # "Deaths by district": what the rows count by
     # "Deaths by district as of 5 p.m.": what follows these words is the list's date
     table_heading_times: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
+    severity_manner: frozenset[str] = frozenset()  # "12 injured, five seriously": a degree of injury
     # "bringing the total to 48,300": the number is the running total of the figure before it
     running_total_before: PhraseTable[bool] = field(default_factory=lambda: PhraseTable(()))
     # "12 members of the same family from ... were killed": a preposition after the counted noun
@@ -985,6 +986,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         "table_row_leaders",
         "table_heading_joiners",
         "table_heading_times",
+        "severity_manner",
         "running_total_before",
         "subject_prepositions",
         "copulas",
@@ -1028,6 +1030,7 @@ def _parse(data: Any, language: str, elisions: frozenset[str]) -> Lexicon:
         list_part_followers=_word_set("linking.list_part_followers", link["list_part_followers"]),
         respectively=_word_set("linking.respectively", link["respectively"]),
         fatal_manner=_word_set("linking.fatal_manner", link["fatal_manner"]),
+        severity_manner=_word_set("linking.severity_manner", link.get("severity_manner", [])),
         active_auxiliaries=_word_set("linking.active_auxiliaries", link.get("active_auxiliaries", [])),
         before_phrase_window=_int("linking.before_phrase_window", link.get("before_phrase_window", 0)),
         restatement_opens=frozenset(_words("linking.restatement_opens", link.get("restatement_opens", []))),
