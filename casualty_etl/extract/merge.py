@@ -20,8 +20,10 @@ otherwise equal scopes, except next to a headline), and either
 - both are in the body, the earlier in the lead (the first ``LEAD_SENTENCES`` sentences, or the
   sentence where the text first states a figure of that category: page furniture or a live blog's
   early entries may come first), with the same scope (not a breakdown), a value of at least
-  ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as different facts); or both name the
-  same specific victims.
+  ``MIN_BODY_REPEAT`` (small counts such as 1 or 2 repeat as different facts); or one is an earlier
+  toll named as such (status superseded: "he had earlier given a toll of seven dead"), which refers
+  back to where that toll was reported, wherever it stands (a live blog's older entry); or both
+  name the same specific victims.
 
 Whatever else holds, two mentions are different facts when the later one is opened by a new-fact
 word (``merge.new_fact_before``: "another 15,000"), when both are body sentences that name
@@ -49,7 +51,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from casualty_etl.extract.quantities import bounds_of
-from casualty_etl.model import Figure, Qualifier, Scope, Span, Unit
+from casualty_etl.model import Figure, Qualifier, Scope, Span, Status, Unit
 
 #: Farthest apart, in tokens, a households count and the person count restating it may stand.
 RESTATEMENT_DISTANCE = 8
@@ -168,7 +170,10 @@ def _repeats(a: Mention, b: Mention, generic_victim: str, leads: dict[object, in
     if fa.victim is not None and fa.victim == fb.victim and fa.victim != generic_victim:
         return True
     in_lead = a.sentence_index < LEAD_SENTENCES or a.sentence_index == leads.get(fa.category)
-    return fa.value >= MIN_BODY_REPEAT and in_lead and fa.scope is not Scope.BREAKDOWN
+    # an earlier toll named as such ("had earlier given a toll of seven dead") refers back to where
+    # it was first reported, wherever that stands (a live blog's older entry, further down)
+    earlier = Status.SUPERSEDED in (fa.status, fb.status)
+    return fa.value >= MIN_BODY_REPEAT and (in_lead or earlier) and fa.scope is not Scope.BREAKDOWN
 
 
 def _joins(group: list[Mention], m: Mention, generic_victim: str, leads: dict[object, int]) -> bool:
