@@ -135,7 +135,12 @@ def _extract(text: str, lexicon: Lexicon) -> tuple[Figure, ...]:
             for link in links:
                 figure = _figure(link, context.read(link), text, sentence, tokens)
                 at = link.quantity.start
-                fresh = lexicon.merge.new_fact_before.match_ending(lows, at) is not None
+                # "another 12" adds to a count of its kind just before ("five died ... another 12
+                # died"); with none ("23 died and a further 57 were injured") it is no new fact
+                fresh = lexicon.merge.new_fact_before.match_ending(lows, at) is not None and (
+                    any(o.category is link.category and o.quantity.start < at for o in links)
+                    or (previous is not None and previous.category is link.category)
+                )
                 mentions.append(
                     Mention(
                         figure,

@@ -1099,6 +1099,9 @@ def link_sentence(
     opener = lexicon.linking.partitive_openers.match(lows, 0)
     whole = quantities[0] if opener is not None and quantities[0].start == opener[0] else None
     whole_link = links.get(0) if whole is not None else None
+    if whole_link is None:
+        # "Of the 212 people on board, 138 were killed": a whole that is no figure has no parts
+        whole = None
     for k, q in enumerate(quantities):
         if (
             whole_link is not None
