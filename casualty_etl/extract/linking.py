@@ -208,6 +208,9 @@ class _Sentence:
                     continue
                 return None
             if word == ",":
+                listed = self._listed_after_comma(q, j)
+                if listed is not None:
+                    return listed  # "Nine soldiers, six policemen and 12 civilians were killed"
                 skip_to = self._comma_skip(j)
                 if skip_to is None:
                     return None
@@ -222,6 +225,21 @@ class _Sentence:
             steps += 1
             j += 1
         return None
+
+    def _listed_after_comma(self, q: Quantity, comma: int) -> int | None:
+        """The next item when ``q`` and its person noun open a list of counts parted by commas:
+        the item after ``comma`` is a number, a person noun and a coordinator ("Nine soldiers, six
+        policemen and 12 civilians"); not "Of 40 passengers, 12 ..." nor "300 people, 120 of them"."""
+        listed = self.quantity_at.get(comma + 1)
+        if listed is None or (q.start > 0 and self.lows[q.start - 1] in self.link_words.prepositions):
+            return None
+        if self.lex.victims.match(self.lows, q.end) is None or not self._noun_phrase(q.end, comma):
+            return None
+        after = self.quantities[listed].end
+        noun = self.lex.victims.match(self.lows, after) if after < self.n else None
+        if noun is None or after + noun[0] >= self.n:
+            return None
+        return listed if self.lows[after + noun[0]] in self.link_words.coordinators.first_words else None
 
     def _long_subject(self, q: Quantity) -> bool:
         """A person noun right after the number, or after one modifier, then a subject preposition
