@@ -98,11 +98,11 @@ def test_team_heldout_micro_f1_not_below_floor() -> None:
 TEAM2_FLOOR = {
     "heldout_team2_en.jsonl": {"lenient": 0.947, "strict": 0.947},
     "heldout_team3_en.jsonl": {"lenient": 0.894, "strict": 0.894},
-    "dev_team4_en.jsonl": {"lenient": 0.931, "strict": 0.928},
+    "dev_team4_en.jsonl": {"lenient": 0.935, "strict": 0.932},
     "heldout_team2_es.jsonl": {"lenient": 0.937, "strict": 0.931},
     "heldout_team2_fr.jsonl": {"lenient": 0.970, "strict": 0.970},
     "heldout_team5_fr.jsonl": {"lenient": 0.902, "strict": 0.902},
-    "heldout_team5_es.jsonl": {"lenient": 0.872, "strict": 0.872},
+    "heldout_team5_es.jsonl": {"lenient": 0.875, "strict": 0.875},
 }
 
 
